@@ -1,0 +1,88 @@
+"""styletransfer: neural artistic style transfer (Gatys, Ecker and Bethge, 2015) for learning and play.
+
+The pieces, in the order the talk explains them:
+
+* :mod:`~styletransfer.images` and :mod:`~styletransfer.samples`: images in and out.
+* :mod:`~styletransfer.features`: VGG19 activations of named layers.
+* :mod:`~styletransfer.losses`: Gram matrices, content, style and total-variation losses.
+* :mod:`~styletransfer.transfer`: the problem, ``alpha * content + beta * style + tv * TV``.
+* :mod:`~styletransfer.optimize`: L-BFGS (or Adam) on the pixels.
+
+Quick start::
+
+    import styletransfer as st
+    result = st.stylize("chelsea", "starry_night", size=256, max_evals=100)
+    st.save_image(result.image, "cat.png")
+"""
+
+from __future__ import annotations
+
+import os as _os
+
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from .constants import *  # noqa: E402,F403
+from .errors import ImageError, LayerError, ParameterError, StyleTransferError, WeightsError  # noqa: E402
+from .features import FeatureExtractor, layer_name, paper_name  # noqa: E402
+from .images import deprocess, load_image, preprocess, save_image  # noqa: E402
+from .losses import content_loss, gram_matrix, style_loss, total_variation_loss  # noqa: E402
+from .optimize import Progress, Result, optimize  # noqa: E402
+from .samples import list_samples, load_sample  # noqa: E402
+from .transfer import StyleTransfer  # noqa: E402
+from .weights import RandomWeightsWarning, WeightsSpec, resolve_weights  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "StyleTransfer",
+    "stylize",
+    "FeatureExtractor",
+    "layer_name",
+    "paper_name",
+    "load_image",
+    "save_image",
+    "preprocess",
+    "deprocess",
+    "list_samples",
+    "load_sample",
+    "gram_matrix",
+    "content_loss",
+    "style_loss",
+    "total_variation_loss",
+    "optimize",
+    "Progress",
+    "Result",
+    "resolve_weights",
+    "WeightsSpec",
+    "RandomWeightsWarning",
+    "StyleTransferError",
+    "ImageError",
+    "LayerError",
+    "ParameterError",
+    "WeightsError",
+]
+
+
+def stylize(content, style, *, init="noise", max_evals: int = DEFAULT_MAX_EVALS, optimizer: str = "lbfgs",  # noqa: F405
+            callback=None, callback_every: int = 10, progress: bool = True, **problem_options) -> Result:
+    """Stylise ``content`` with ``style`` in one call.
+
+    ``content`` and ``style`` may be sample names (see :func:`list_samples`), paths, URLs, PIL
+    images or arrays. ``problem_options`` go to :class:`StyleTransfer` (size, weights, layers...);
+    the rest to :func:`optimize`.
+
+    Returns
+    -------
+    Result
+        ``result.image`` is the stylised RGB ``uint8`` image; ``result.weights_label`` says
+        whether it was made with ImageNet or random weights.
+    """
+    problem = StyleTransfer(_as_image(content), _as_image(style), **problem_options)
+    return problem.run(init=init, max_evals=max_evals, optimizer=optimizer, callback=callback,
+                       callback_every=callback_every, progress=progress)
+
+
+def _as_image(source):
+    if isinstance(source, str) and source in list_samples():
+        return load_sample(source)
+    return source

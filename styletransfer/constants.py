@@ -1,0 +1,98 @@
+"""Every constant of the library in one place: layer names, mean pixel, default weights.
+
+The numbers follow Gatys, Ecker and Bethge (2015), "A Neural Algorithm of Artistic Style",
+unless a comment says otherwise.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "VGG19_BLOCKS",
+    "VGG19_CONV_LAYERS",
+    "VGG19_LAYERS",
+    "IMAGENET_MEAN_BGR",
+    "DEFAULT_CONTENT_LAYERS",
+    "DEFAULT_STYLE_LAYERS",
+    "DEFAULT_CONTENT_WEIGHT",
+    "DEFAULT_STYLE_WEIGHT",
+    "DEFAULT_TV_WEIGHT",
+    "DEFAULT_POOLING",
+    "DEFAULT_SIZE",
+    "DEFAULT_MAX_EVALS",
+    "DEFAULT_SEED",
+    "MIN_IMAGE_SIDE",
+    "MAX_IMAGE_PIXELS",
+    "WEIGHTS_FILENAME",
+    "WEIGHTS_URL",
+    "WEIGHTS_MD5",
+    "WEIGHTS_ENV_VAR",
+    "CACHE_ENV_VAR",
+    "QUICK_ENV_VAR",
+    "FETCH_COMMAND",
+]
+
+#: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
+VGG19_BLOCKS: tuple[int, ...] = (2, 2, 4, 4, 4)
+
+#: Keras names of the 16 convolution layers, input to output.
+VGG19_CONV_LAYERS: tuple[str, ...] = tuple(
+    f"block{b}_conv{i}" for b, n in enumerate(VGG19_BLOCKS, start=1) for i in range(1, n + 1)
+)
+
+#: Keras names of every layer of the convolutional part, pooling included, input to output.
+VGG19_LAYERS: tuple[str, ...] = tuple(
+    name
+    for b, n in enumerate(VGG19_BLOCKS, start=1)
+    for name in [f"block{b}_conv{i}" for i in range(1, n + 1)] + [f"block{b}_pool"]
+)
+
+#: ImageNet mean pixel in BGR order, as subtracted by the Caffe-trained VGG networks.
+IMAGENET_MEAN_BGR: tuple[float, float, float] = (103.939, 116.779, 123.68)
+
+#: The paper's content layer (conv4_2) in Keras naming.
+DEFAULT_CONTENT_LAYERS: tuple[str, ...] = ("block4_conv2",)
+
+#: The paper's style layers (conv1_1 ... conv5_1), weighted equally.
+DEFAULT_STYLE_LAYERS: tuple[str, ...] = (
+    "block1_conv1",
+    "block2_conv1",
+    "block3_conv1",
+    "block4_conv1",
+    "block5_conv1",
+)
+
+#: Content weight alpha. Losses are averages over normalised features (see ``losses``), so the
+#: balance does not depend on the image size; only the ratio alpha/beta matters.
+DEFAULT_CONTENT_WEIGHT: float = 1.0
+#: Style weight beta.
+DEFAULT_STYLE_WEIGHT: float = 10.0
+#: Total-variation weight (smoothness; not in the 2015 paper, used by every later implementation).
+DEFAULT_TV_WEIGHT: float = 1e-2
+#: The paper replaces max pooling by average pooling ("slightly more appealing results").
+DEFAULT_POOLING: str = "avg"
+#: Long side of the output image in pixels.
+DEFAULT_SIZE: int = 384
+#: Maximum number of loss-and-gradient evaluations.
+DEFAULT_MAX_EVALS: int = 300
+DEFAULT_SEED: int = 0
+
+#: Smallest accepted image side: five VGG blocks need at least 16 pixels (4 poolings).
+MIN_IMAGE_SIDE: int = 16
+#: Largest accepted image (pixels) before it is treated as a decompression bomb.
+MAX_IMAGE_PIXELS: int = 64_000_000
+
+#: Keras's file name, URL and MD5 for VGG19 without the classifier ("notop").
+WEIGHTS_FILENAME: str = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+WEIGHTS_URL: str = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/" + WEIGHTS_FILENAME
+)
+WEIGHTS_MD5: str = "253f8cb515780f3b799900260a226db6"
+
+#: Environment variable with an explicit path to the VGG19 weights file.
+WEIGHTS_ENV_VAR: str = "STYLETRANSFER_VGG19_WEIGHTS"
+#: Environment variable that overrides the cache folder (default: the Keras cache, ~/.keras).
+CACHE_ENV_VAR: str = "STYLETRANSFER_CACHE"
+#: Environment variable that switches notebooks and the demo to quick mode (small, few evaluations).
+QUICK_ENV_VAR: str = "STYLETRANSFER_QUICK"
+#: What to run to download the weights and the sample images.
+FETCH_COMMAND: str = "styletransfer fetch"

@@ -1,0 +1,25 @@
+"""Exceptions with one-line messages that name the problem and the fix."""
+
+from __future__ import annotations
+
+__all__ = ["StyleTransferError", "ImageError", "WeightsError", "LayerError", "ParameterError"]
+
+
+class StyleTransferError(ValueError):
+    """Base class of every error this library raises on bad input."""
+
+
+class ImageError(StyleTransferError):
+    """An image could not be read, or is too small or too large."""
+
+
+class WeightsError(StyleTransferError):
+    """The VGG19 weights are missing, corrupt or unknown."""
+
+
+class LayerError(StyleTransferError):
+    """A layer name is not a VGG19 layer."""
+
+
+class ParameterError(StyleTransferError):
+    """A numeric parameter is NaN, infinite, negative or otherwise out of range."""

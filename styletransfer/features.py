@@ -1,0 +1,205 @@
+"""VGG19 feature extraction: the activations of named layers, truncated at the deepest one.
+
+Layer names may be given in Keras form (``block4_conv2``) or the paper's (``conv4_2``,
+``relu4_2``; Keras convolutions include the ReLU, so both name the rectified output;
+``pool3`` is ``block3_pool``). The paper replaces max pooling by average pooling, which it
+found gives "slightly more appealing results"; that is the default here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from .constants import DEFAULT_POOLING, VGG19_BLOCKS, VGG19_LAYERS
+from .errors import LayerError
+from .weights import WeightsSpec, resolve_weights
+
+__all__ = ["layer_name", "layer_names", "paper_name", "build_vgg19", "FeatureExtractor"]
+
+_PAPER = re.compile(r"^(?:conv|relu)(\d)_(\d)$")
+_POOL = re.compile(r"^pool(\d)$")
+
+
+def layer_name(name: str) -> str:
+    """Keras name of a VGG19 layer given in Keras or paper form.
+
+    Examples
+    --------
+    >>> layer_name("conv4_2"), layer_name("relu1_1"), layer_name("pool3")
+    ('block4_conv2', 'block1_conv1', 'block3_pool')
+    """
+    text = str(name).strip().lower()
+    if text in VGG19_LAYERS:
+        return text
+    match = _PAPER.match(text)
+    if match:
+        text = f"block{match.group(1)}_conv{match.group(2)}"
+    match = _POOL.match(text)
+    if match:
+        text = f"block{match.group(1)}_pool"
+    if text not in VGG19_LAYERS:
+        raise LayerError(
+            f"unknown VGG19 layer {name!r}; use names like conv4_2, relu1_1, pool3 or block4_conv2"
+        )
+    return text
+
+
+def layer_names(names: Iterable[str]) -> tuple[str, ...]:
+    """:func:`layer_name` applied to each name; an empty list is an error."""
+    result = tuple(layer_name(n) for n in names)
+    if not result:
+        raise LayerError("no layers given; name at least one VGG19 layer such as conv4_2")
+    return result
+
+
+def paper_name(name: str) -> str:
+    """The paper's name (``conv4_2``, ``pool3``) of a layer."""
+    keras_name = layer_name(name)
+    match = re.match(r"block(\d)_(?:conv(\d)|pool)", keras_name)
+    assert match is not None
+    block, conv = match.groups()
+    return f"conv{block}_{conv}" if conv else f"pool{block}"
+
+
+def build_vgg19(
+    *, last_layer: str = "block5_pool", pooling: str = DEFAULT_POOLING, spec: WeightsSpec | None = None
+):
+    """Build VGG19's convolutional part up to ``last_layer`` as a Keras ``Sequential`` model.
+
+    Parameters
+    ----------
+    last_layer : str
+        Deepest layer kept (Keras or paper name).
+    pooling : {"avg", "max"}
+        Pooling between blocks. The paper uses average pooling.
+    spec : WeightsSpec, optional
+        ImageNet weights (copied from ``keras.applications.VGG19``) or seeded random weights
+        (He-normal kernels, zero biases). Default: seeded random.
+
+    Returns
+    -------
+    keras.Sequential
+        Input ``(None, None, None, 3)`` preprocessed images (BGR, mean subtracted).
+    """
+    import keras
+
+    if pooling not in ("avg", "max"):
+        raise LayerError(f"unknown pooling {pooling!r}; use 'avg' (the paper) or 'max'")
+    spec = spec or WeightsSpec("random")
+    last = layer_name(last_layer)
+    pool_cls = keras.layers.AveragePooling2D if pooling == "avg" else keras.layers.MaxPooling2D
+    model = keras.Sequential(name=f"vgg19_{pooling}_{spec.kind}")
+    model.add(keras.Input(shape=(None, None, 3)))
+    index = 0
+    for block, n_conv in enumerate(VGG19_BLOCKS, start=1):
+        filters = min(64 * 2 ** (block - 1), 512)
+        for conv in range(1, n_conv + 1):
+            index += 1
+            name = f"block{block}_conv{conv}"
+            model.add(
+                keras.layers.Conv2D(
+                    filters, 3, padding="same", activation="relu", name=name,
+                    kernel_initializer=keras.initializers.HeNormal(seed=spec.seed * 1000 + index),
+                    bias_initializer="zeros",
+                )
+            )
+            if name == last:
+                return _load(model, spec)
+        model.add(pool_cls(2, strides=2, name=f"block{block}_pool"))
+        if f"block{block}_pool" == last:
+            return _load(model, spec)
+    return _load(model, spec)
+
+
+def _load(model, spec: WeightsSpec):
+    if spec.is_random:
+        return model
+    import keras
+
+    reference = keras.applications.VGG19(
+        include_top=False, weights=str(spec.path), input_shape=(None, None, 3)
+    )
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights(reference.get_layer(layer.name).get_weights())
+    return model
+
+
+_CACHE: dict[tuple, object] = {}
+
+
+class FeatureExtractor:
+    """Activations of chosen VGG19 layers for a preprocessed image batch.
+
+    Parameters
+    ----------
+    layers : sequence of str
+        Layers to return (Keras or paper names). The network is truncated after the deepest.
+    weights : str or os.PathLike or WeightsSpec
+        See :func:`styletransfer.weights.resolve_weights`. Default ``"auto"``.
+    pooling : {"avg", "max"}
+        Pooling between blocks (the paper: average).
+    seed : int
+        Seed for random weights.
+
+    Examples
+    --------
+    >>> fx = FeatureExtractor(["conv1_1", "conv4_2"], weights="random")
+    >>> feats = fx(preprocess(image))          # doctest: +SKIP
+    >>> feats["block4_conv2"].shape            # doctest: +SKIP
+    TensorShape([1, 48, 64, 512])
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[str],
+        *,
+        weights="auto",
+        pooling: str = DEFAULT_POOLING,
+        seed: int = 0,
+    ) -> None:
+        import keras
+
+        self.layers = tuple(dict.fromkeys(layer_names(layers)))
+        self.spec = weights if isinstance(weights, WeightsSpec) else resolve_weights(weights, seed=seed)
+        self.pooling = pooling
+        deepest = max(self.layers, key=VGG19_LAYERS.index)
+        key = (self.spec.kind, str(self.spec.path), self.spec.seed, pooling)
+        base = _CACHE.get(key)
+        if base is None:
+            base = build_vgg19(spec=self.spec, pooling=pooling)
+            _CACHE[key] = base
+        upto = [layer for layer in base.layers if VGG19_LAYERS.index(layer.name) <= VGG19_LAYERS.index(deepest)]
+        inputs = keras.Input(shape=(None, None, 3))
+        outputs, x = {}, inputs
+        for layer in upto:
+            x = layer(x)
+            if layer.name in self.layers:
+                outputs[layer.name] = x
+        self.model = keras.Model(inputs, outputs, name="vgg19_features")
+        self.model.trainable = False
+
+    @property
+    def weights_kind(self) -> str:
+        """``"imagenet"`` or ``"random"``."""
+        return self.spec.kind
+
+    @property
+    def is_random(self) -> bool:
+        return self.spec.is_random
+
+    @property
+    def label(self) -> str:
+        """Text for titles and records, e.g. ``"RANDOM-WEIGHT VGG19 (seed 0), not the real result"``."""
+        return self.spec.label
+
+    def __call__(self, batch) -> dict:
+        """Activations ``{keras_layer_name: tensor (B, H, W, C)}`` for a preprocessed batch."""
+        return self.model(batch, training=False)
+
+    def numpy(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        """Like calling the extractor, but returns NumPy arrays."""
+        return {k: np.asarray(v) for k, v in self(batch).items()}

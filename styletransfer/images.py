@@ -1,0 +1,270 @@
+"""Images in and out: loading from anything, VGG pre/deprocessing, atomic saving.
+
+Images travel through the library as ``uint8`` arrays of shape ``(height, width, 3)`` in RGB
+order. The network sees them as ``float32`` batches ``(1, height, width, 3)`` in the Caffe/Keras
+VGG convention: BGR channel order with the ImageNet mean pixel subtracted.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import urllib.request
+import warnings
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from .constants import IMAGENET_MEAN_BGR, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE
+from .errors import ImageError
+
+__all__ = [
+    "ImageLike",
+    "load_image",
+    "to_rgb",
+    "resize_long_side",
+    "preprocess",
+    "deprocess",
+    "save_image",
+    "atomic_write_bytes",
+    "pixel_bounds",
+]
+
+ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray]
+
+_MEAN = np.asarray(IMAGENET_MEAN_BGR, dtype=np.float32)
+
+
+def _open(source: str | os.PathLike) -> Image.Image:
+    text = os.fspath(source)
+    try:
+        if text.startswith(("http://", "https://")):
+            with urllib.request.urlopen(text, timeout=30) as response:  # noqa: S310
+                data = response.read()
+            return Image.open(io.BytesIO(data))
+        path = Path(text).expanduser()
+        if not path.exists():
+            raise ImageError(f"image file not found: {path} (check the path)")
+        if path.is_dir():
+            raise ImageError(f"{path} is a folder, not an image file (give a file path)")
+        return Image.open(path)
+    except ImageError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{text}: image too large ({exc}); use a smaller image") from None
+    except OSError as exc:
+        raise ImageError(f"{text}: not a readable image ({exc}); give a PNG or JPEG file") from None
+
+
+def _bomb_check(image: Image.Image, name: str) -> None:
+    width, height = image.size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageError(
+            f"{name}: image too large ({width}x{height} pixels, limit {MAX_IMAGE_PIXELS:,}); "
+            "resize it first"
+        )
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Convert a PIL image of any mode to RGB, compositing transparency on white.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        Image in any mode (``L``, ``LA``, ``P``, ``RGBA``, ``CMYK``, ``I;16``, ``I``, ``F``...).
+
+    Returns
+    -------
+    PIL.Image.Image
+        The image in mode ``RGB``.
+    """
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        low, high = float(np.nanmin(array)), float(np.nanmax(array))
+        if mode.startswith("I;16"):
+            low, high = 0.0, 65535.0
+        scale = 255.0 / (high - low) if high > low else 0.0
+        grey = np.clip((array - low) * scale, 0, 255).astype(np.uint8)
+        return Image.fromarray(grey).convert("RGB")
+    if mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    elif mode in ("PA", "La"):
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "RGBa"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def resize_long_side(image: Image.Image, size: int | None) -> Image.Image:
+    """Resize so that the longer side is ``size`` pixels, keeping the aspect ratio.
+
+    ``None`` leaves the image as it is.
+    """
+    if size is None:
+        return image
+    width, height = image.size
+    scale = size / max(width, height)
+    new = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if new == image.size:
+        return image
+    return image.resize(new, Image.Resampling.LANCZOS)
+
+
+def load_image(
+    source: ImageLike, *, size: int | None = None, min_side: int = MIN_IMAGE_SIDE
+) -> np.ndarray:
+    """Load an image as an RGB ``uint8`` array.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, PIL.Image.Image or numpy.ndarray
+        A file path, an ``http(s)://`` URL, a PIL image, or an array of shape ``(H, W)``,
+        ``(H, W, 1)``, ``(H, W, 3)`` or ``(H, W, 4)`` (``uint8``, or floats in ``[0, 1]``).
+    size : int, optional
+        Resize so that the long side has this many pixels.
+    min_side : int
+        Reject images whose short side (after resizing) is smaller than this.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8`` array of shape ``(height, width, 3)``.
+
+    Raises
+    ------
+    ImageError
+        For a missing, unreadable, truncated, too small or too large (decompression bomb) image.
+    """
+    name = "array" if isinstance(source, np.ndarray) else str(getattr(source, "filename", source))
+    if isinstance(source, np.ndarray):
+        image = _array_to_pil(source)
+    elif isinstance(source, Image.Image):
+        image = source
+    elif isinstance(source, (str, os.PathLike)):
+        image = _open(source)
+    else:
+        raise ImageError(
+            f"cannot load an image from {type(source).__name__}; give a path, URL, PIL image or array"
+        )
+    _bomb_check(image, name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.load()
+            image = ImageOps.exif_transpose(image) or image
+            image = to_rgb(image)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise ImageError(f"{name}: image too large ({exc}); use a smaller image") from None
+    except OSError as exc:
+        raise ImageError(
+            f"{name}: the image file is damaged or truncated ({exc}); re-download or re-export it"
+        ) from None
+    image = resize_long_side(image, size)
+    if min(image.size) < min_side:
+        raise ImageError(
+            f"{name}: image too small ({image.size[0]}x{image.size[1]} pixels); "
+            f"each side needs at least {min_side} pixels"
+        )
+    return np.asarray(image, dtype=np.uint8).copy()
+
+
+def _array_to_pil(array: np.ndarray) -> Image.Image:
+    arr = np.asarray(array)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (3, 4)):
+        raise ImageError(
+            f"array of shape {arr.shape} is not an image; expected (H, W), (H, W, 3) or (H, W, 4)"
+        )
+    if arr.dtype != np.uint8:
+        arr = arr.astype(np.float64)
+        if not np.all(np.isfinite(arr)):
+            raise ImageError("image array contains NaN or infinite values; clean it first")
+        if arr.max(initial=0) <= 1.0:
+            arr = arr * 255.0
+        arr = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+    return Image.fromarray(arr)
+
+
+def preprocess(image: np.ndarray) -> np.ndarray:
+    """RGB ``uint8`` image to a VGG input batch: BGR, ImageNet mean subtracted.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(H, W, 3)`` RGB image with values in ``[0, 255]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float32`` array of shape ``(1, H, W, 3)``.
+    """
+    rgb = np.asarray(image, dtype=np.float32)
+    return (rgb[..., ::-1] - _MEAN)[None].copy()
+
+
+def deprocess(batch: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`preprocess`: VGG input batch (or single image) to RGB ``uint8``."""
+    arr = np.asarray(batch, dtype=np.float32)
+    if arr.ndim == 4:
+        arr = arr[0]
+    rgb = (arr + _MEAN)[..., ::-1]
+    return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+
+
+def pixel_bounds(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds, in preprocessed space, that keep every pixel in ``[0, 255]``."""
+    low = np.broadcast_to(-_MEAN, shape).astype(np.float32)
+    high = np.broadcast_to(255.0 - _MEAN, shape).astype(np.float32)
+    return low, high
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    A reader never sees a half-written file, and an interrupted write leaves the old file.
+    """
+    target = Path(path).expanduser()
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ImageError(f"cannot write {target}: folder {folder} does not exist; create it first")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ImageError(f"cannot write {target}: {exc.strerror}; choose a writable path") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def save_image(image: np.ndarray, path: str | os.PathLike, *, format: str | None = None) -> Path:
+    """Save an RGB image atomically; the format follows the file suffix (PNG if none).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    target = Path(path).expanduser()
+    fmt = format or {".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}.get(
+        target.suffix.lower(), "PNG"
+    )
+    buffer = io.BytesIO()
+    pil = _array_to_pil(np.asarray(image))
+    pil.save(buffer, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    return atomic_write_bytes(target, buffer.getvalue())

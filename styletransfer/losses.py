@@ -1,0 +1,98 @@
+"""Gram matrices and the three loss terms of neural style transfer.
+
+Conventions (stated once, tested against a NumPy reference in ``tests/test_losses.py``):
+
+* ``gram_matrix(F)[b, i, j] = sum_positions F[b, p, i] * F[b, p, j] / (H * W)``: the
+  correlations between feature maps ``i`` and ``j``, averaged over the ``M = H * W`` positions.
+  Dividing by ``M`` makes a Gram matrix independent of the image size.
+* Style loss of one layer, ``E_l = sum_ij (G_ij - A_ij)^2 / (4 N^2)`` with ``N`` channels. With
+  the Gram normalised by ``M`` this equals the paper's ``1 / (4 N^2 M^2) sum (G - A)^2`` exactly.
+* Content loss, ``mean((F - P)^2)``: the paper's ``1/2 sum (F - P)^2`` divided by ``N M / 2``,
+  so that it too does not grow with the image size.
+* Total variation, ``mean((x[i+1, j] - x[i, j])^2) + mean((x[i, j+1] - x[i, j])^2)`` on the image
+  scaled to ``[0, 1]``: penalises high-frequency noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import tensorflow as tf
+
+__all__ = [
+    "gram_matrix",
+    "content_loss",
+    "style_layer_loss",
+    "style_loss",
+    "total_variation_loss",
+    "normalized_layer_weights",
+]
+
+
+def gram_matrix(features: tf.Tensor) -> tf.Tensor:
+    """Gram matrix of a batch of feature maps, averaged over positions.
+
+    Parameters
+    ----------
+    features : tf.Tensor
+        Activations of shape ``(batch, height, width, channels)``.
+
+    Returns
+    -------
+    tf.Tensor
+        Shape ``(batch, channels, channels)``; symmetric; ``G[b, i, j]`` is the mean over
+        positions of ``F[..., i] * F[..., j]``.
+    """
+    features = tf.convert_to_tensor(features)
+    shape = tf.shape(features)
+    positions = tf.cast(shape[1] * shape[2], features.dtype)
+    return tf.einsum("bhwi,bhwj->bij", features, features) / positions
+
+
+def content_loss(features: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    """Mean squared difference between two feature maps (the paper's ``1/2 sum``, per element)."""
+    return tf.reduce_mean(tf.square(features - target))
+
+
+def style_layer_loss(gram: tf.Tensor, target_gram: tf.Tensor) -> tf.Tensor:
+    """One layer's style loss ``sum((G - A)^2) / (4 N^2)``, averaged over the batch."""
+    channels = tf.cast(tf.shape(gram)[-1], gram.dtype)
+    per_image = tf.reduce_sum(tf.square(gram - target_gram), axis=[-2, -1]) / (4.0 * channels**2)
+    return tf.reduce_mean(per_image)
+
+
+def normalized_layer_weights(layers: Sequence[str], weights: Sequence[float] | None = None) -> dict:
+    """Per-layer weights that sum to one (equal by default, as in the paper)."""
+    if weights is None:
+        weights = [1.0] * len(layers)
+    if len(weights) != len(layers):
+        raise ValueError(f"{len(weights)} layer weights for {len(layers)} layers; give one per layer")
+    total = float(sum(weights))
+    if total <= 0:
+        raise ValueError("style layer weights must sum to a positive number")
+    return {layer: float(w) / total for layer, w in zip(layers, weights)}
+
+
+def style_loss(
+    grams: Mapping[str, tf.Tensor],
+    target_grams: Mapping[str, tf.Tensor],
+    layer_weights: Mapping[str, float],
+) -> tf.Tensor:
+    """Weighted sum of :func:`style_layer_loss` over layers (the paper: ``w_l = 1/5``)."""
+    terms = [w * style_layer_loss(grams[name], target_grams[name]) for name, w in layer_weights.items()]
+    return tf.add_n(terms)
+
+
+def total_variation_loss(image: tf.Tensor) -> tf.Tensor:
+    """Mean squared difference of neighbouring pixels, with pixels in ``[0, 1]`` units.
+
+    Parameters
+    ----------
+    image : tf.Tensor
+        Batch ``(batch, height, width, channels)`` in 0-255 units (preprocessed or not: the mean
+        cancels in the differences).
+    """
+    scaled = tf.convert_to_tensor(image) / 255.0
+    down = scaled[:, 1:, :, :] - scaled[:, :-1, :, :]
+    right = scaled[:, :, 1:, :] - scaled[:, :, :-1, :]
+    return tf.reduce_mean(tf.square(down)) + tf.reduce_mean(tf.square(right))

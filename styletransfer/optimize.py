@@ -1,0 +1,252 @@
+"""The optimisation loop: L-BFGS (the paper) or Adam on the pixels of the image.
+
+Both optimisers count *evaluations* of loss and gradient, the unit of cost (one VGG forward and
+backward pass). A run always returns the best image seen so far: at the end, on Ctrl-C, on a stop
+request (a callback returning ``True`` or a ``threading.Event``) and on a NaN/inf loss.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+
+from . import constants as C
+from .errors import ParameterError
+from .images import deprocess
+
+__all__ = ["Progress", "Result", "optimize", "adam_steps"]
+
+
+@dataclass
+class Progress:
+    """What a callback receives every ``callback_every`` evaluations."""
+
+    evaluation: int
+    losses: dict[str, float]
+    image: np.ndarray
+    elapsed: float
+    weights_label: str
+
+
+@dataclass
+class Result:
+    """Outcome of a run.
+
+    Attributes
+    ----------
+    image : numpy.ndarray
+        Best image found, RGB ``uint8``.
+    history : list of dict
+        One entry per evaluation: ``evaluation``, ``total``, ``content``, ``style``, ``tv``.
+    stop_reason : str
+        ``"max_evals"``, ``"converged"``, ``"interrupted"``, ``"stopped"`` or ``"nonfinite"``.
+    """
+
+    image: np.ndarray
+    history: list[dict[str, float]]
+    best_loss: float
+    evaluations: int
+    elapsed: float
+    stop_reason: str
+    message: str
+    optimizer: str
+    weights_kind: str
+    weights_label: str
+    best_batch: np.ndarray = field(repr=False, default=None)
+
+    @property
+    def seconds_per_evaluation(self) -> float:
+        return self.elapsed / max(self.evaluations, 1)
+
+    @property
+    def is_random_weights(self) -> bool:
+        return self.weights_kind == "random"
+
+
+class _Stop(Exception):
+    def __init__(self, reason: str, message: str = "") -> None:
+        super().__init__(message)
+        self.reason, self.message = reason, message
+
+
+class _Tracker:
+    """Counts evaluations, keeps the best image, drives progress bar and callback."""
+
+    def __init__(self, problem, max_evals, callback, callback_every, progress, stop_event):
+        from tqdm.auto import tqdm
+
+        self.problem, self.max_evals = problem, max_evals
+        self.callback, self.every, self.stop_event = callback, max(1, int(callback_every)), stop_event
+        self.count, self.best_loss, self.best_x, self.history = 0, math.inf, None, []
+        self.start = time.perf_counter()
+        self.bar = tqdm(total=max_evals, desc="style transfer", unit="eval", disable=not progress, leave=False)
+
+    def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        if self.stop_event is not None and self.stop_event.is_set():
+            raise _Stop("stopped", "stopped on request")
+        if self.count >= self.max_evals:
+            raise _Stop("max_evals", f"reached {self.max_evals} evaluations")
+        total, terms, grad = self.problem.loss_and_grad(x.reshape(self.problem.shape))
+        total = float(total)
+        self.count += 1
+        record = {"evaluation": self.count, "total": total, **{k: float(v) for k, v in terms.items()}}
+        self.history.append(record)
+        if not math.isfinite(total):
+            raise _Stop(
+                "nonfinite",
+                f"loss became {total} at evaluation {self.count}; returning the best image so far "
+                "(lower the weights or the learning rate)",
+            )
+        if total < self.best_loss:
+            self.best_loss, self.best_x = total, np.array(x, dtype=np.float32, copy=True)
+        self.bar.update(1)
+        if self.count % 10 == 0:
+            self.bar.set_postfix(loss=f"{total:.4g}")
+        if self.callback is not None and self.count % self.every == 0:
+            self.notify(x, record)
+        return total, grad
+
+    def notify(self, x, record) -> None:
+        progress = Progress(
+            self.count, dict(record), deprocess(np.asarray(x).reshape(self.problem.shape)),
+            time.perf_counter() - self.start, self.problem.spec.label,
+        )
+        if self.callback(progress) is True:
+            raise _Stop("stopped", "stopped by the callback")
+
+
+def adam_steps(
+    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    x0: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    *,
+    learning_rate: float,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    epsilon: float = 1e-7,
+) -> None:
+    """Run Adam on ``fun`` (which returns loss and gradient) until it raises; clip to ``bounds``."""
+    x = np.array(x0, dtype=np.float32, copy=True)
+    m, v = np.zeros_like(x), np.zeros_like(x)
+    low, high = bounds
+    t = 0
+    while True:
+        _, grad = fun(x)
+        grad = np.asarray(grad, dtype=np.float32).reshape(x.shape)
+        t += 1
+        m = beta_1 * m + (1 - beta_1) * grad
+        v = beta_2 * v + (1 - beta_2) * grad * grad
+        m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+        x = np.clip(x - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), low, high)
+
+
+def optimize(
+    problem,
+    *,
+    init="noise",
+    max_evals: int = C.DEFAULT_MAX_EVALS,
+    optimizer: str = "lbfgs",
+    learning_rate: float = 5.0,
+    adam_options: dict | None = None,
+    callback: Callable[[Progress], bool | None] | None = None,
+    callback_every: int = 10,
+    progress: bool = True,
+    stop_event: threading.Event | None = None,
+    seed: int | None = None,
+    lbfgs_memory: int = 10,
+    bounds: str = "clip",
+) -> Result:
+    """Minimise ``problem``'s loss over the image pixels.
+
+    Parameters
+    ----------
+    problem : StyleTransfer
+        Anything with ``loss_and_grad``, ``bounds``, ``init_image``, ``shape`` and ``spec``.
+    init : {"noise", "content", "style"} or ImageLike
+        Starting image: seeded noise (the paper), the content or style image, or a given image
+        (for example a previous result, to continue from it).
+    max_evals : int
+        Maximum number of loss-and-gradient evaluations (> 0).
+    optimizer : {"lbfgs", "adam"}
+        scipy's L-BFGS-B with pixel bounds (the paper), or Adam with clipping.
+    learning_rate : float
+        Adam's step size in pixel units (0-255).
+    adam_options : dict, optional
+        ``beta_1``, ``beta_2`` and ``epsilon`` for Adam.
+    callback : callable, optional
+        Called with a :class:`Progress` every ``callback_every`` evaluations and once at the end;
+        returning ``True`` stops the run.
+    progress : bool
+        Show a ``tqdm`` progress bar.
+    stop_event : threading.Event, optional
+        Setting it stops the run at the next evaluation.
+    seed : int, optional
+        Seed of the noise initialisation (default: the problem's seed).
+    lbfgs_memory : int
+        Number of past steps L-BFGS remembers.
+    bounds : {"clip", "hard"}
+        How pixels are kept in ``[0, 255]``. ``"clip"`` (default) optimises without bounds and
+        clips the result, as jcjohnson/neural-style does; ``"hard"`` gives L-BFGS-B the bounds,
+        which is exact but converges far more slowly when many pixels sit on a bound (for
+        example from the content image). Adam always clips after each step.
+
+    Returns
+    -------
+    Result
+        Best image, loss history and why the run stopped.
+    """
+    if not isinstance(max_evals, (int, np.integer)) or max_evals < 1:
+        raise ParameterError(f"max_evals must be a positive integer, got {max_evals!r}")
+    if bounds not in ("clip", "hard"):
+        raise ParameterError(f"unknown bounds mode {bounds!r}; use 'clip' or 'hard'")
+    if optimizer not in ("lbfgs", "adam"):
+        raise ParameterError(f"unknown optimizer {optimizer!r}; use 'lbfgs' (the paper) or 'adam'")
+    x0 = problem.init_image(init, seed=seed).astype(np.float32)
+    low, high = problem.bounds()
+    tracker = _Tracker(problem, int(max_evals), callback, callback_every, progress, stop_event)
+    reason, message = "converged", "converged"
+
+    def fun64(x):
+        total, grad = tracker(np.asarray(x, dtype=np.float32))
+        return total, np.asarray(grad, dtype=np.float64).ravel()
+
+    try:
+        if optimizer == "lbfgs":
+            out = scipy.optimize.minimize(
+                fun64, x0.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
+                bounds=scipy.optimize.Bounds(low.ravel(), high.ravel()) if bounds == "hard" else None,
+                options={"maxfun": int(max_evals) + 1, "maxiter": int(max_evals) + 1, "maxcor": lbfgs_memory, "ftol": 1e-15, "gtol": 1e-15},
+            )
+            message = str(out.message)
+            reason = "max_evals" if tracker.count >= max_evals else "converged"
+        else:
+            adam_steps(tracker, x0, (low, high), learning_rate=learning_rate, **(adam_options or {}))
+    except _Stop as stop:
+        reason, message = stop.reason, stop.message or stop.reason
+    except KeyboardInterrupt:
+        reason, message = "interrupted", f"interrupted after {tracker.count} evaluations"
+    finally:
+        tracker.bar.close()
+    if reason == "nonfinite":
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    best = tracker.best_x if tracker.best_x is not None else x0
+    best = np.clip(best.reshape(problem.shape), low, high)
+    result = Result(
+        image=deprocess(best), history=tracker.history, best_loss=tracker.best_loss,
+        evaluations=tracker.count, elapsed=time.perf_counter() - tracker.start,
+        stop_reason=reason, message=message, optimizer=optimizer,
+        weights_kind=problem.spec.kind, weights_label=problem.spec.label, best_batch=best,
+    )
+    if callback is not None and tracker.history:
+        try:
+            tracker.notify(best, tracker.history[-1])
+        except _Stop:
+            pass
+    return result

@@ -1,0 +1,209 @@
+"""The style-transfer problem: targets from a content and a style image, and one compiled loss.
+
+:class:`StyleTransfer` holds what stays fixed during a run (the network, the content features,
+the style Gram matrices) and exposes ``loss_and_grad``, which the optimisers in
+:mod:`styletransfer.optimize` call. The weights alpha, beta and TV are ``tf.Variable``s, so the
+sliders can change them without recompiling anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from . import constants as C
+from .errors import ParameterError
+from .features import FeatureExtractor, layer_names
+from .images import ImageLike, load_image, pixel_bounds, preprocess
+from .losses import content_loss, gram_matrix, normalized_layer_weights, style_loss, total_variation_loss
+
+__all__ = ["StyleTransfer", "check_weight", "init_image"]
+
+
+def check_weight(name: str, value: float) -> float:
+    """Return ``value`` as a float, or raise a one-line error if it is NaN, infinite or negative."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise ParameterError(f"{name} must be a finite number >= 0, got {value!r}")
+    return number
+
+
+def init_image(init, content: np.ndarray, style: np.ndarray, *, seed: int = C.DEFAULT_SEED) -> np.ndarray:
+    """Starting image, as a preprocessed batch, for ``init`` in {"noise", "content", "style"} or an image.
+
+    ``"noise"`` (the paper) is seeded white noise around mid-grey; ``"style"`` is the style
+    image resized to the content's shape; anything else is loaded as an image and resized.
+    """
+    height, width = content.shape[:2]
+    if isinstance(init, str) and init == "noise":
+        rng = np.random.default_rng(seed)
+        noise = np.clip(rng.normal(127.5, 50.0, size=(height, width, 3)), 0, 255)
+        return preprocess(noise.astype(np.float32))
+    if isinstance(init, str) and init == "content":
+        return preprocess(content)
+    source = style if isinstance(init, str) and init == "style" else init
+    image = load_image(source)
+    if image.shape[:2] != (height, width):
+        from PIL import Image
+
+        image = np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
+    return preprocess(image)
+
+
+class StyleTransfer:
+    """Neural style transfer between one content and one style image (Gatys et al., 2015).
+
+    Parameters
+    ----------
+    content, style : ImageLike
+        Path, URL, PIL image or array.
+    size : int
+        Long side of the output (and of the content image) in pixels.
+    style_size : int, optional
+        Long side of the style image; default ``size``.
+    content_layers, style_layers : sequence of str
+        Keras or paper names. Defaults: conv4_2; conv1_1, conv2_1, conv3_1, conv4_1, conv5_1.
+    style_layer_weights : sequence of float, optional
+        One weight per style layer, normalised to sum to one (default: equal).
+    content_weight, style_weight, tv_weight : float
+        alpha, beta and the total-variation weight.
+    weights : str, os.PathLike or WeightsSpec
+        ``"auto"`` (default: ImageNet, else random with a warning), ``"imagenet"``, ``"random"``
+        or a file path.
+    pooling : {"avg", "max"}
+        The paper uses average pooling.
+    normalize_features : bool
+        Divide each layer's activations by their mean on the content image, as the paper
+        normalises its network, so the same alpha/beta suits ImageNet and random weights.
+    seed : int
+        Seed of random weights.
+    """
+
+    def __init__(
+        self,
+        content: ImageLike,
+        style: ImageLike,
+        *,
+        size: int | None = C.DEFAULT_SIZE,
+        style_size: int | None = None,
+        content_layers: Sequence[str] = C.DEFAULT_CONTENT_LAYERS,
+        style_layers: Sequence[str] = C.DEFAULT_STYLE_LAYERS,
+        style_layer_weights: Sequence[float] | None = None,
+        content_weight: float = C.DEFAULT_CONTENT_WEIGHT,
+        style_weight: float = C.DEFAULT_STYLE_WEIGHT,
+        tv_weight: float = C.DEFAULT_TV_WEIGHT,
+        weights="auto",
+        pooling: str = C.DEFAULT_POOLING,
+        normalize_features: bool = True,
+        seed: int = C.DEFAULT_SEED,
+    ) -> None:
+        if size is not None and (not isinstance(size, (int, np.integer)) or size < C.MIN_IMAGE_SIDE):
+            raise ParameterError(f"size must be an integer >= {C.MIN_IMAGE_SIDE}, got {size!r}")
+        self.content_image = load_image(content, size=size)
+        self.style_image = load_image(style, size=style_size or size)
+        self.content_layers = layer_names(content_layers)
+        self.style_layers = layer_names(style_layers)
+        try:
+            self.style_layer_weights = normalized_layer_weights(self.style_layers, style_layer_weights)
+        except ValueError as exc:
+            raise ParameterError(str(exc)) from None
+        for w in self.style_layer_weights.values():
+            check_weight("style layer weight", w)
+        self.seed = seed
+        self.extractor = FeatureExtractor(
+            self.content_layers + self.style_layers, weights=weights, pooling=pooling, seed=seed
+        )
+        self.pooling = pooling
+        self.normalize_features = normalize_features
+        self._alpha = tf.Variable(0.0, dtype=tf.float32, trainable=False)
+        self._beta = tf.Variable(0.0, dtype=tf.float32, trainable=False)
+        self._tv = tf.Variable(0.0, dtype=tf.float32, trainable=False)
+        self.set_weights(content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight)
+
+        content_feats = self.extractor(preprocess(self.content_image))
+        if normalize_features:
+            self.scales = {k: float(tf.reduce_mean(v)) + 1e-8 for k, v in content_feats.items()}
+        else:
+            self.scales = {k: 1.0 for k in content_feats}
+        style_feats = self._scaled(self.extractor(preprocess(self.style_image)))
+        content_feats = self._scaled(content_feats)
+        self.content_targets = {k: tf.constant(content_feats[k]) for k in self.content_layers}
+        self.style_targets = {k: tf.constant(gram_matrix(style_feats[k])) for k in self.style_layers}
+        self.shape = (1, *self.content_image.shape[:2], 3)
+        self._compiled = tf.function(
+            self._loss_and_grad, input_signature=[tf.TensorSpec(self.shape, tf.float32)], reduce_retracing=True
+        )
+
+    # -- weights -----------------------------------------------------------------------------
+    @property
+    def spec(self):
+        """The resolved :class:`~styletransfer.weights.WeightsSpec` (``.kind``, ``.label``)."""
+        return self.extractor.spec
+
+    @property
+    def content_weight(self) -> float:
+        return float(self._alpha.numpy())
+
+    @property
+    def style_weight(self) -> float:
+        return float(self._beta.numpy())
+
+    @property
+    def tv_weight(self) -> float:
+        return float(self._tv.numpy())
+
+    def set_weights(
+        self, *, content_weight: float | None = None, style_weight: float | None = None, tv_weight: float | None = None
+    ) -> None:
+        """Change alpha, beta and/or the TV weight; the compiled loss picks them up at once."""
+        for name, value, var in (
+            ("content weight (alpha)", content_weight, self._alpha),
+            ("style weight (beta)", style_weight, self._beta),
+            ("tv weight", tv_weight, self._tv),
+        ):
+            if value is not None:
+                var.assign(check_weight(name, value))
+
+    # -- loss --------------------------------------------------------------------------------
+    def _scaled(self, feats):
+        return {k: v / self.scales[k] for k, v in feats.items()}
+
+    def terms(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Unweighted loss terms ``{"content", "style", "tv"}`` for a preprocessed batch ``x``."""
+        feats = self._scaled(self.extractor(x))
+        content = tf.add_n([content_loss(feats[k], self.content_targets[k]) for k in self.content_layers])
+        content = content / len(self.content_layers)
+        grams = {k: gram_matrix(feats[k]) for k in self.style_layers}
+        style = style_loss(grams, self.style_targets, self.style_layer_weights)
+        return {"content": content, "style": style, "tv": total_variation_loss(x)}
+
+    def _loss_and_grad(self, x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            terms = self.terms(x)
+            total = self._alpha * terms["content"] + self._beta * terms["style"] + self._tv * terms["tv"]
+        return total, terms, tape.gradient(total, x)
+
+    def loss_and_grad(self, x) -> tuple[tf.Tensor, dict[str, tf.Tensor], tf.Tensor]:
+        """Total loss, its unweighted terms and its gradient, in one compiled call."""
+        return self._compiled(tf.convert_to_tensor(x, tf.float32))
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-pixel bounds in preprocessed space that keep RGB values in [0, 255]."""
+        return pixel_bounds(self.shape)
+
+    def init_image(self, init="noise", *, seed: int | None = None) -> np.ndarray:
+        """See :func:`init_image`."""
+        return init_image(init, self.content_image, self.style_image, seed=self.seed if seed is None else seed)
+
+    def run(self, **kwargs):
+        """Optimise; keyword arguments as :func:`styletransfer.optimize.optimize`."""
+        from .optimize import optimize
+
+        return optimize(self, **kwargs)

@@ -1,0 +1,179 @@
+"""Where the VGG19 weights come from: the Keras cache, a file, an environment variable, or a seed.
+
+``"imagenet"`` means the real, trained network: the file Keras downloads for
+``VGG19(weights="imagenet", include_top=False)`` into ``~/.keras/models`` (or the file named by
+``$STYLETRANSFER_VGG19_WEIGHTS``), checked against Keras's MD5. ``"random"`` is a seeded,
+untrained VGG19: it still transfers textures (He, Wang and Hopcroft, 2016), but every result made
+with it is labelled as such. ``"auto"`` tries ImageNet and falls back to random, loudly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from .constants import FETCH_COMMAND, WEIGHTS_ENV_VAR, WEIGHTS_FILENAME, WEIGHTS_MD5, WEIGHTS_URL
+from .errors import WeightsError
+
+__all__ = [
+    "WeightsSpec",
+    "RandomWeightsWarning",
+    "keras_cache_dir",
+    "weights_cache_path",
+    "md5sum",
+    "resolve_weights",
+    "download_weights",
+    "weights_status",
+]
+
+
+class RandomWeightsWarning(UserWarning):
+    """Emitted when ImageNet weights are unavailable and a random VGG19 is used instead."""
+
+
+@dataclass(frozen=True)
+class WeightsSpec:
+    """Resolved weights: ``kind`` is ``"imagenet"`` or ``"random"``."""
+
+    kind: str
+    path: Path | None = None
+    seed: int = 0
+    fallback_reason: str | None = None
+
+    @property
+    def is_random(self) -> bool:
+        return self.kind == "random"
+
+    @property
+    def label(self) -> str:
+        """Short text for figure titles, CLI output and run records."""
+        if self.is_random:
+            return f"RANDOM-WEIGHT VGG19 (seed {self.seed}), not the real result"
+        return "ImageNet VGG19"
+
+
+def keras_cache_dir() -> Path:
+    """The Keras cache folder (``$KERAS_HOME`` or ``~/.keras``)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(home)
+
+
+def weights_cache_path() -> Path:
+    """Where Keras keeps the VGG19 "notop" weights file."""
+    return keras_cache_dir() / "models" / WEIGHTS_FILENAME
+
+
+def md5sum(path: Path) -> str:
+    digest = hashlib.md5()  # noqa: S324 - Keras publishes MD5 for this file
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _how_to_fix(path: Path) -> str:
+    return (
+        f"run `{FETCH_COMMAND}` online, or put {WEIGHTS_FILENAME} in {path.parent}, "
+        f"or set {WEIGHTS_ENV_VAR} to its path (download: {WEIGHTS_URL})"
+    )
+
+
+def _check_file(path: Path, *, verify: bool) -> Path:
+    if not path.is_file():
+        raise WeightsError(f"VGG19 weights file not found: {path}; {_how_to_fix(weights_cache_path())}")
+    if verify:
+        actual = md5sum(path)
+        if actual != WEIGHTS_MD5:
+            raise WeightsError(
+                f"VGG19 weights file {path} is corrupt (MD5 {actual}, expected {WEIGHTS_MD5}); "
+                f"delete it and {_how_to_fix(weights_cache_path())}"
+            )
+    return path
+
+
+def download_weights() -> Path:
+    """Download the ImageNet VGG19 weights into the Keras cache (a no-op when present)."""
+    import keras
+
+    target = weights_cache_path()
+    if target.is_file() and md5sum(target) == WEIGHTS_MD5:
+        return target
+    try:
+        got = keras.utils.get_file(
+            WEIGHTS_FILENAME, WEIGHTS_URL, cache_subdir="models", file_hash=WEIGHTS_MD5,
+            cache_dir=str(keras_cache_dir()),
+        )
+    except Exception as exc:  # noqa: BLE001 - any network/IO failure becomes one clear line
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WeightsError(
+            f"ImageNet VGG19 weights are not in the Keras cache ({target}) and the download "
+            f"failed ({reason}); {_how_to_fix(target)}"
+        ) from None
+    return _check_file(Path(got), verify=True)
+
+
+def resolve_weights(
+    weights: str | os.PathLike = "auto", *, seed: int = 0, verify: bool = True, download: bool = True
+) -> WeightsSpec:
+    """Turn a weights request into a :class:`WeightsSpec`.
+
+    Parameters
+    ----------
+    weights : str or os.PathLike
+        ``"imagenet"`` (the file named by ``$STYLETRANSFER_VGG19_WEIGHTS``, else the Keras cache,
+        downloading it if needed), ``"auto"`` (ImageNet if possible, else random with a
+        :class:`RandomWeightsWarning`), ``"random"``, or a path to a VGG19 "notop" ``.h5`` file.
+    seed : int
+        Seed of the random weights.
+    verify : bool
+        Check the file's MD5 against Keras's published value.
+    download : bool
+        Allow a download into the Keras cache when the file is missing.
+
+    Raises
+    ------
+    WeightsError
+        ImageNet weights were asked for explicitly but are missing or corrupt, or the request is
+        not understood.
+    """
+    if isinstance(weights, str) and weights == "random":
+        return WeightsSpec("random", seed=seed)
+    if isinstance(weights, str) and weights in ("imagenet", "auto"):
+        try:
+            env = os.environ.get(WEIGHTS_ENV_VAR)
+            if env:
+                return WeightsSpec("imagenet", _check_file(Path(env).expanduser(), verify=verify))
+            cached = weights_cache_path()
+            if cached.is_file() or not download:
+                return WeightsSpec("imagenet", _check_file(cached, verify=verify))
+            return WeightsSpec("imagenet", download_weights())
+        except WeightsError as exc:
+            if weights == "imagenet":
+                raise
+            message = f"using a RANDOM-WEIGHT VGG19 instead of ImageNet weights: {exc}"
+            warnings.warn(message, RandomWeightsWarning, stacklevel=2)
+            return WeightsSpec("random", seed=seed, fallback_reason=str(exc))
+    if isinstance(weights, (str, os.PathLike)) and (
+        os.fspath(weights).endswith((".h5", ".keras", ".weights.h5")) or os.sep in os.fspath(weights)
+    ):
+        return WeightsSpec("imagenet", _check_file(Path(weights).expanduser(), verify=verify))
+    raise WeightsError(
+        f"unknown weights {weights!r}; use 'imagenet', 'auto', 'random' or a path to {WEIGHTS_FILENAME}"
+    )
+
+
+def weights_status() -> dict[str, str]:
+    """What ``styletransfer info`` reports about the weights, without downloading anything."""
+    env = os.environ.get(WEIGHTS_ENV_VAR)
+    path = Path(env).expanduser() if env else weights_cache_path()
+    status = {"path": str(path), "source": WEIGHTS_ENV_VAR if env else "Keras cache"}
+    if not path.is_file():
+        status["status"] = f"missing ({_how_to_fix(path)})"
+    elif md5sum(path) != WEIGHTS_MD5:
+        status["status"] = "corrupt (MD5 mismatch); delete it and fetch again"
+    else:
+        status["status"] = "ok (ImageNet, MD5 verified)"
+    return status
