@@ -29,6 +29,7 @@ __all__ = [
     "CACHE_ENV_VAR",
     "QUICK_ENV_VAR",
     "FETCH_COMMAND",
+    "OFFLINE_ENV_VAR",
 ]
 
 #: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
@@ -96,3 +97,5 @@ CACHE_ENV_VAR: str = "STYLETRANSFER_CACHE"
 QUICK_ENV_VAR: str = "STYLETRANSFER_QUICK"
 #: What to run to download the weights and the sample images.
 FETCH_COMMAND: str = "styletransfer fetch"
+#: Environment variable that forbids every download (tests set it; so can an offline workshop).
+OFFLINE_ENV_VAR: str = "STYLETRANSFER_OFFLINE"

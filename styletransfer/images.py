@@ -13,7 +13,6 @@ import tempfile
 import urllib.request
 import warnings
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -33,7 +32,7 @@ __all__ = [
     "pixel_bounds",
 ]
 
-ImageLike = Union[str, os.PathLike, Image.Image, np.ndarray]
+ImageLike = str | os.PathLike | Image.Image | np.ndarray
 
 _MEAN = np.asarray(IMAGENET_MEAN_BGR, dtype=np.float32)
 

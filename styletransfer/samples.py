@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .constants import CACHE_ENV_VAR, FETCH_COMMAND
+from .constants import CACHE_ENV_VAR, FETCH_COMMAND, OFFLINE_ENV_VAR
 from .errors import ImageError
 from .images import atomic_write_bytes, load_image
 
@@ -121,6 +121,11 @@ def fetch_sample(name: str, *, force: bool = False) -> Path:
     target = cache_dir() / sample.filename
     if target.exists() and not force and _sha256(target) == sample.sha256:
         return target
+    if os.environ.get(OFFLINE_ENV_VAR):
+        raise ImageError(
+            f"sample {name!r} is not in the cache ({target}) and downloads are off ({OFFLINE_ENV_VAR} "
+            f"is set); run `{FETCH_COMMAND}` while online or use a built-in sample such as 'chelsea'"
+        )
     try:
         with urllib.request.urlopen(sample.url, timeout=60) as response:  # noqa: S310
             data = response.read()

@@ -15,7 +15,14 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .constants import FETCH_COMMAND, WEIGHTS_ENV_VAR, WEIGHTS_FILENAME, WEIGHTS_MD5, WEIGHTS_URL
+from .constants import (
+    FETCH_COMMAND,
+    OFFLINE_ENV_VAR,
+    WEIGHTS_ENV_VAR,
+    WEIGHTS_FILENAME,
+    WEIGHTS_MD5,
+    WEIGHTS_URL,
+)
 from .errors import WeightsError
 
 __all__ = [
@@ -101,6 +108,11 @@ def download_weights() -> Path:
     target = weights_cache_path()
     if target.is_file() and md5sum(target) == WEIGHTS_MD5:
         return target
+    if os.environ.get(OFFLINE_ENV_VAR):
+        raise WeightsError(
+            f"ImageNet VGG19 weights are not in the Keras cache ({target}) and downloads are off "
+            f"({OFFLINE_ENV_VAR} is set); {_how_to_fix(target)}"
+        )
     try:
         got = keras.utils.get_file(
             WEIGHTS_FILENAME, WEIGHTS_URL, cache_subdir="models", file_hash=WEIGHTS_MD5,

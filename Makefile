@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv by themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint notebooks-strip nav bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Stylise a built-in photo with a built-in painting; writes outputs/demo.png and outputs/demo.json.
+demo: $(STAMP)
+	$(BIN)/styletransfer demo
+
+## The whole test suite: library, CLI, notebooks (quick mode), widgets, browser test, lint.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check styletransfer tests notebooks tools benchmarks
+
+## Strip outputs from every notebook and regenerate navigation links and indexes.
+notebooks-strip: $(STAMP)
+	$(BIN)/nbstripout notebooks/*.ipynb
+	$(BIN)/python tools/notebook_nav.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_core.py
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache
