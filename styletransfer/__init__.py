@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 
-def stylize(content, style, *, init="noise", max_evals: int = DEFAULT_MAX_EVALS, optimizer: str = "lbfgs",  # noqa: F405
+def stylize(content, style, *, init="content", max_evals: int = DEFAULT_MAX_EVALS, optimizer: str = "lbfgs",  # noqa: F405
             callback=None, callback_every: int = 10, progress: bool = True, **problem_options) -> Result:
     """Stylise ``content`` with ``style`` in one call.
 

@@ -150,7 +150,7 @@ def adam_steps(
 def optimize(
     problem,
     *,
-    init="noise",
+    init="content",
     max_evals: int = C.DEFAULT_MAX_EVALS,
     optimizer: str = "lbfgs",
     learning_rate: float = 5.0,
@@ -169,9 +169,10 @@ def optimize(
     ----------
     problem : StyleTransfer
         Anything with ``loss_and_grad``, ``bounds``, ``init_image``, ``shape`` and ``spec``.
-    init : {"noise", "content", "style"} or ImageLike
-        Starting image: seeded noise (the paper), the content or style image, or a given image
-        (for example a previous result, to continue from it).
+    init : {"content", "noise", "style"} or ImageLike
+        Starting image: the content image (default: fastest to a good picture), seeded noise
+        (the paper), the style image, or a given image (for example a previous result, to
+        continue from it with new weights).
     max_evals : int
         Maximum number of loss-and-gradient evaluations (> 0).
     optimizer : {"lbfgs", "adam"}
