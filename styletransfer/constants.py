@@ -13,6 +13,7 @@ __all__ = [
     "IMAGENET_MEAN_BGR",
     "DEFAULT_CONTENT_LAYERS",
     "DEFAULT_STYLE_LAYERS",
+    "FIGURE1_CONTENT_LAYERS",
     "DEFAULT_CONTENT_WEIGHT",
     "DEFAULT_STYLE_WEIGHT",
     "DEFAULT_TV_WEIGHT",
@@ -61,6 +62,10 @@ DEFAULT_STYLE_LAYERS: tuple[str, ...] = (
     "block4_conv1",
     "block5_conv1",
 )
+
+#: The layers of the paper's Figure 1 content row (conv1_2 ... conv5_2): reconstructions of the
+#: photo from one layer each, in Keras naming.
+FIGURE1_CONTENT_LAYERS: tuple[str, ...] = tuple(f"block{b}_conv2" for b in range(1, 6))
 
 #: Content weight alpha. Losses are averages over normalised features (see ``losses``), so the
 #: balance does not depend on the image size; only the ratio alpha/beta matters.
