@@ -31,6 +31,8 @@ __all__ = [
     "QUICK_ENV_VAR",
     "FETCH_COMMAND",
     "OFFLINE_ENV_VAR",
+    "MULTISCALE_MIN_SIZE",
+    "MULTISCALE_EVALS",
 ]
 
 #: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
@@ -104,3 +106,10 @@ QUICK_ENV_VAR: str = "STYLETRANSFER_QUICK"
 FETCH_COMMAND: str = "styletransfer fetch"
 #: Environment variable that forbids every download (tests set it; so can an offline workshop).
 OFFLINE_ENV_VAR: str = "STYLETRANSFER_OFFLINE"
+
+
+# -- extensions (multiscale, presets) ---------------------------------------------------------
+#: Coarsest scale of an automatic coarse-to-fine run: the size is halved while it stays >= this.
+MULTISCALE_MIN_SIZE: int = 128
+#: Default evaluations per scale of a coarse-to-fine run.
+MULTISCALE_EVALS: int = 100
