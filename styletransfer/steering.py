@@ -1,0 +1,339 @@
+"""Steer a running style transfer: change alpha, beta, TV, size or layer and keep going.
+
+:class:`Steerer` is the UI-free half of the live sliders (:mod:`styletransfer.widgets` is the
+other). It owns one worker thread, which is the only place the optimisation runs, so there are
+never two optimisations at once. A change of weights stops the running optimisation cleanly
+(through its ``stop_event``), waits a short debounce time for further changes, then *continues from
+the current image* with the new weights: ``StyleTransfer.set_weights`` changes ``tf.Variable`` s,
+so nothing is recompiled. A change of image size or content layer needs a new
+:class:`~styletransfer.transfer.StyleTransfer`; the current image is resized to warm-start it.
+
+Listeners registered with :meth:`Steerer.subscribe` are called *from the worker thread* with
+``(event, steerer, payload)``: ``"preview"`` (a :class:`~styletransfer.optimize.Progress`),
+``"status"`` (a short text) and ``"done"`` (a :class:`~styletransfer.optimize.Result`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .errors import ParameterError
+from .images import ImageLike, deprocess, load_image, save_image
+from .optimize import Result
+from .record import build_record, record_path, write_record
+from .samples import list_samples, load_sample
+from .transfer import StyleTransfer, check_weight
+
+__all__ = ["Steerer", "as_image", "resize_to"]
+
+Listener = Callable[[str, "Steerer", object], None]
+_WEIGHTS = ("content_weight", "style_weight", "tv_weight")
+_PROBLEM = ("size", "content_layer")
+
+
+def as_image(source: ImageLike, *, size: int | None = None) -> np.ndarray:
+    """Load ``source`` (a sample name, path, URL, PIL image or array) as an RGB ``uint8`` array."""
+    if isinstance(source, str) and source in list_samples():
+        return load_sample(source, size=size)
+    return load_image(source, size=size)
+
+
+def resize_to(image: np.ndarray, shape: Sequence[int]) -> np.ndarray:
+    """Resize an RGB ``uint8`` image to ``shape[:2]`` (height, width), unless it already has it."""
+    height, width = int(shape[0]), int(shape[1])
+    if image.shape[:2] == (height, width):
+        return image
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
+
+
+class Steerer:
+    """Run a style transfer in a background thread and steer it while it runs.
+
+    Parameters
+    ----------
+    content, style : ImageLike or sample name
+        The two images (kept at ``max_size`` so that the size can change later).
+    size : int
+        Long side of the image being optimised.
+    content_layer : str
+        Keras or paper name of the content layer (default conv4_2, the paper's).
+    content_weight, style_weight, tv_weight : float
+        Starting alpha, beta and TV weight.
+    weights : str or WeightsSpec
+        VGG19 weights, as for :class:`~styletransfer.transfer.StyleTransfer`.
+    init : {"content", "noise", "style"}
+        Starting image (and the image Reset goes back to).
+    evals_per_run : int
+        Evaluations of one run, started by Run or by a change.
+    preview_interval : float
+        Minimum seconds between previews. The first step after a change is previewed at once
+        (evaluation 2 of a run: evaluation 1 is the starting image itself).
+    debounce : float
+        Seconds to wait after a change for further changes before restarting.
+    max_size : int
+        Largest size offered; the source images are kept at this size.
+    run_on_change : bool
+        Restart automatically after a change (the live mode); else only Run starts a run.
+    problem_factory : callable, optional
+        Builds the problem from ``(content, style, **options)``; default :class:`StyleTransfer`.
+    """
+
+    def __init__(
+        self, content: ImageLike, style: ImageLike, *, size: int = 256, content_layer: str = "block4_conv2",
+        content_weight: float = 1.0, style_weight: float = 10.0, tv_weight: float = 1e-2, weights="auto",
+        init: str = "content", evals_per_run: int = 100, preview_interval: float = 0.5,
+        debounce: float = 0.3, max_size: int = 512, run_on_change: bool = True,
+        problem_factory: Callable[..., StyleTransfer] | None = None, **problem_options,
+    ) -> None:
+        if not isinstance(evals_per_run, int) or evals_per_run < 1:
+            raise ParameterError(f"evals_per_run must be a positive integer, got {evals_per_run!r}")
+        self.content_source = as_image(content, size=max(max_size, size))
+        self.style_source = as_image(style, size=max(max_size, size))
+        self.init, self.evals_per_run, self.run_on_change = init, evals_per_run, run_on_change
+        self.preview_interval, self.debounce = float(preview_interval), float(debounce)
+        self._factory = problem_factory or StyleTransfer
+        self._problem_options = dict(problem_options, weights=weights)
+        self.settings = {"size": int(size), "content_layer": content_layer,
+                         **{k: check_weight(k, v) for k, v in zip(_WEIGHTS, (content_weight, style_weight, tv_weight))}}
+        self.problem = self._build(self.settings)
+        self.start_image = deprocess(self.problem.init_image(init))
+        self.image = self.start_image.copy()
+        self.history: list[dict[str, float]] = []
+        self.markers: list[tuple[int, dict]] = [(0, dict(self.settings))]
+        self.last_result = None
+        self.status = "ready"
+        self.runs = 0
+        self.elapsed = 0.0
+        self._listeners: list[Listener] = []
+        self._cond = threading.Condition()
+        self._cancel = threading.Event()
+        self._pending: dict[str, object] = {}
+        self._run_requested = False
+        self._deadline = 0.0
+        self._busy = False
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="styletransfer-steerer", daemon=True)
+        self._thread.start()
+
+    # -- public API (any thread) ------------------------------------------------------------
+    @property
+    def weights(self) -> dict[str, float]:
+        """The current alpha, beta and TV weight."""
+        return {k: float(self.settings[k]) for k in _WEIGHTS}
+
+    @property
+    def weights_label(self) -> str:
+        return self.problem.spec.label
+
+    @property
+    def is_random_weights(self) -> bool:
+        return self.problem.spec.is_random
+
+    @property
+    def evaluations(self) -> int:
+        return len(self.history)
+
+    @property
+    def running(self) -> bool:
+        """True while a run is under way or about to start."""
+        with self._cond:
+            return self._busy or self._run_requested
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(event, steerer, payload)`` (from the worker thread) on every event."""
+        self._listeners.append(listener)
+
+    def update(self, **changes) -> None:
+        """Change any of alpha, beta, TV (``content_weight``...), ``size`` or ``content_layer``.
+
+        Stops the running optimisation; with ``run_on_change`` it continues from the current
+        image after ``debounce`` seconds without further changes.
+        """
+        for key, value in changes.items():
+            if key in _WEIGHTS:
+                changes[key] = check_weight(key, value)
+            elif key not in _PROBLEM:
+                raise ParameterError(f"unknown setting {key!r}; use one of {', '.join(_WEIGHTS + _PROBLEM)}")
+        with self._cond:
+            self._pending.update(changes)
+            self._cancel.set()
+            if self.run_on_change:
+                self._run_requested = True
+            self._deadline = time.monotonic() + self.debounce
+            self._cond.notify_all()
+
+    def start(self) -> None:
+        """Run ``evals_per_run`` evaluations from the current image (the Run button)."""
+        with self._cond:
+            self._run_requested = True
+            self._deadline = time.monotonic()
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """Stop the running optimisation and cancel any restart waiting (the Stop button)."""
+        with self._cond:
+            self._run_requested = False
+            self._cancel.set()
+            self._cond.notify_all()
+
+    def reset(self) -> None:
+        """Stop, then go back to the starting image and forget the loss history (the Reset button)."""
+        with self._cond:
+            self._run_requested = False
+            self._pending["reset"] = True
+            self._cancel.set()
+            self._deadline = time.monotonic()
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until nothing runs or waits to run; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not (self._busy or self._run_requested or self._pending), timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop the worker thread (the object cannot run any more afterwards)."""
+        with self._cond:
+            self._closed = True
+            self._cancel.set()
+            self._cond.notify_all()
+        self._thread.join(timeout)
+
+    def snapshot(self) -> tuple[np.ndarray, dict[str, object]]:
+        """The current image and settings, consistent with each other."""
+        with self._cond:
+            return self.image.copy(), dict(self.settings)
+
+    def save(self, path: str | os.PathLike) -> tuple[Path, Path]:
+        """Write the current image as PNG and its run record (``.json`` beside it), each atomically.
+
+        The record covers the whole session: every evaluation since the start (or the last
+        Reset), the weights in force from each evaluation on (``steering.changes``) and the
+        weights kind, so a random-weight picture is never mistaken for the real result.
+        """
+        with self._cond:
+            image, settings, problem = self.image.copy(), dict(self.settings), self.problem
+            history, markers, last = list(self.history), list(self.markers), self.last_result
+        path = Path(path).expanduser()
+        if path.suffix.lower() != ".png":
+            raise ParameterError(f"save path must end in .png, got {path.name!r}")
+        result = Result(
+            image=image, history=history, best_loss=history[-1]["total"] if history else float("nan"),
+            evaluations=len(history), elapsed=self.elapsed, stop_reason=last.stop_reason if last else "not run",
+            message="interactive session (warm-started after every change)", optimizer="lbfgs",
+            weights_kind=problem.spec.kind, weights_label=problem.spec.label,
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_image(image, path)
+        parameters = {**settings, "init": self.init, "evals_per_run": self.evals_per_run,
+                      "style_layers": list(problem.style_layers), "pooling": problem.pooling}
+        record = build_record(
+            result, parameters, content=problem.content_image, style=problem.style_image, output=path,
+            weights=problem.spec,
+            extra={"steering": {"runs": self.runs, "changes": [{"from_evaluation": e, **w} for e, w in markers]}},
+        )
+        return path, write_record(record_path(path), record)
+
+    # -- worker thread ----------------------------------------------------------------------
+    def _emit(self, event: str, payload: object = None) -> None:
+        if event == "status":
+            self.status = str(payload)
+        for listener in list(self._listeners):
+            listener(event, self, payload)
+
+    def _build(self, settings: dict) -> StyleTransfer:
+        return self._factory(
+            self.content_source, self.style_source, size=int(settings["size"]),
+            content_layers=(settings["content_layer"],), **{k: settings[k] for k in _WEIGHTS},
+            **self._problem_options,
+        )
+
+    def _next_job(self) -> dict | None:
+        """Wait for work; return the changes to apply (with "run": bool), or None to quit."""
+        with self._cond:
+            while True:
+                if self._closed:
+                    return None
+                wait = self._deadline - time.monotonic()
+                if (self._pending or self._run_requested) and wait <= 0:
+                    job, self._pending = self._pending, {}
+                    job["run"], self._run_requested = self._run_requested, False
+                    self._busy = True
+                    self._cancel = threading.Event()
+                    return job
+                self._cond.wait(timeout=wait if (self._pending or self._run_requested) else None)
+
+    def _loop(self) -> None:
+        while (job := self._next_job()) is not None:
+            try:
+                self._apply(job)
+                if job["run"]:
+                    self._run(self._cancel)
+                else:
+                    self._emit("status", "stopped" if self.last_result is not None else "ready")
+            except Exception as exc:  # noqa: BLE001 - keep the worker alive and show the error
+                self._emit("status", f"error: {exc}")
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _apply(self, job: dict) -> None:
+        if job.pop("reset", False):
+            self.image, self.history, self.last_result = self.start_image.copy(), [], None
+            self.elapsed = 0.0
+            self.markers = [(0, dict(self.settings))]
+            self._emit("status", "reset to the starting image")
+        changes = {k: v for k, v in job.items() if k != "run"}
+        rebuild = any(k in _PROBLEM and changes[k] != self.settings[k] for k in changes)
+        with self._cond:
+            self.settings.update(changes)
+        if rebuild:
+            self._emit("status", f"building the {self.settings['size']} px problem...")
+            problem = self._build(self.settings)
+            start = deprocess(problem.init_image(self.init))
+            fresh = self.last_result is None and not self.history
+            with self._cond:
+                self.problem, self.start_image = problem, start
+                self.image = start.copy() if fresh else resize_to(self.image, start.shape)
+        else:
+            self.problem.set_weights(**{k: self.settings[k] for k in _WEIGHTS})
+        if changes:
+            if self.markers and self.markers[-1][0] == self.evaluations:
+                self.markers.pop()
+            self.markers.append((self.evaluations, dict(self.settings)))
+
+    def _run(self, cancel: threading.Event) -> None:
+        base, state = self.evaluations, {"last": -np.inf}
+        self.runs += 1
+        self._emit("status", "running")
+
+        def on_progress(progress) -> None:
+            if progress.evaluation <= len(self.history) - base:
+                return  # the final repeat of the last evaluation
+            self.history.append({**progress.losses, "evaluation": base + progress.evaluation})
+            now = time.perf_counter()
+            if progress.evaluation >= 2 and now - state["last"] >= self.preview_interval:
+                state["last"] = now
+                self._emit("preview", progress)
+
+        started = time.perf_counter()
+        result = self.problem.run(
+            init=self.image, max_evals=self.evals_per_run, callback=on_progress, callback_every=1,
+            progress=False, stop_event=cancel,
+        )
+        self.elapsed += time.perf_counter() - started
+        del self.history[base:]
+        self.history.extend({**h, "evaluation": base + h["evaluation"]} for h in result.history)
+        with self._cond:
+            self.image, self.last_result = result.image, result
+        self._emit("done", result)
+        self._emit("status", {"stopped": "stopped"}.get(result.stop_reason, f"idle ({result.stop_reason})"))
+
+
