@@ -37,12 +37,28 @@ ImageLike = str | os.PathLike | Image.Image | np.ndarray
 _MEAN = np.asarray(IMAGENET_MEAN_BGR, dtype=np.float32)
 
 
+def _read_umask() -> int:
+    # Read once at import: os.umask can only be read by setting it, which is not thread-safe.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def _open(source: str | os.PathLike) -> Image.Image:
     text = os.fspath(source)
     try:
         if text.startswith(("http://", "https://")):
-            with urllib.request.urlopen(text, timeout=30) as response:  # noqa: S310
-                data = response.read()
+            try:
+                with urllib.request.urlopen(text, timeout=30) as response:  # noqa: S310
+                    data = response.read()
+            except OSError as exc:
+                reason = getattr(exc, "reason", None) or exc
+                raise ImageError(
+                    f"could not download {text} ({reason}); check the URL or save the image and give its path"
+                ) from None
             return Image.open(io.BytesIO(data))
         path = Path(text).expanduser()
         if not path.exists():
@@ -81,18 +97,13 @@ def to_rgb(image: Image.Image) -> Image.Image:
         The image in mode ``RGB``.
     """
     mode = image.mode
-    if mode == "RGB":
-        return image
-    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        low, high = float(np.nanmin(array)), float(np.nanmax(array))
-        if mode.startswith("I;16"):
-            low, high = 0.0, 65535.0
-        scale = 255.0 / (high - low) if high > low else 0.0
-        grey = np.clip((array - low) * scale, 0, 255).astype(np.uint8)
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        grey = _grey_to_uint8(np.asarray(image), mode)
         return Image.fromarray(grey).convert("RGB")
-    if mode == "P" and "transparency" in image.info:
+    if mode in ("P", "L", "RGB") and "transparency" in image.info:
         image = image.convert("RGBA")
+    elif mode == "RGB":
+        return image
     elif mode in ("PA", "La"):
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "RGBa"):
@@ -102,6 +113,24 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _grey_to_uint8(array: np.ndarray, mode: str) -> np.ndarray:
+    """Map a 16-bit, 32-bit integer or float grey image to ``uint8``.
+
+    16-bit images use their full range (``0..65535``). ``I`` and ``F`` images whose values lie in
+    ``0..255`` are taken as they are, ``F`` images in ``0..1`` are scaled by 255, ``I`` images in
+    ``0..65535`` as 16-bit; anything else is stretched from its minimum to its maximum.
+    """
+    values = np.nan_to_num(np.asarray(array, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    if mode.startswith("I;16") or (mode == "I" and low >= 0 and 255 < high <= 65535):
+        values = values / 257.0
+    elif mode == "F" and low >= 0 and high <= 1:
+        values = values * 255.0
+    elif low < 0 or high > 255:
+        values = (values - low) * (255.0 / (high - low) if high > low else 0.0)
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+
+
 def resize_long_side(image: Image.Image, size: int | None) -> Image.Image:
     """Resize so that the longer side is ``size`` pixels, keeping the aspect ratio.
 
@@ -109,6 +138,8 @@ def resize_long_side(image: Image.Image, size: int | None) -> Image.Image:
     """
     if size is None:
         return image
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ImageError(f"size must be a positive whole number of pixels, got {size!r}")
     width, height = image.size
     scale = size / max(width, height)
     new = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -185,6 +216,8 @@ def _array_to_pil(array: np.ndarray) -> Image.Image:
         raise ImageError(
             f"array of shape {arr.shape} is not an image; expected (H, W), (H, W, 3) or (H, W, 4)"
         )
+    if arr.dtype == np.uint16:
+        arr = arr / 257.0
     if arr.dtype != np.uint8:
         arr = arr.astype(np.float64)
         if not np.all(np.isfinite(arr)):
@@ -231,12 +264,21 @@ def pixel_bounds(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
-    A reader never sees a half-written file, and an interrupted write leaves the old file.
+    A reader never sees a half-written file, and a failed or interrupted write leaves the old
+    file and no temporary file behind. The new file gets the usual permissions (``0o666`` minus
+    the umask), not the owner-only ones of a temporary file.
+
+    Raises
+    ------
+    ImageError
+        The folder does not exist or the file cannot be written.
     """
     target = Path(path).expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = target.parent
     if not folder.is_dir():
         raise ImageError(f"cannot write {target}: folder {folder} does not exist; create it first")
+    if target.is_dir():
+        raise ImageError(f"cannot write {target}: it is a folder; give a file name")
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
@@ -244,7 +286,13 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ImageError(f"cannot write {target}: {exc.strerror or exc}; choose a writable path") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -254,16 +302,32 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 def save_image(image: np.ndarray, path: str | os.PathLike, *, format: str | None = None) -> Path:
     """Save an RGB image atomically; the format follows the file suffix (PNG if none).
 
+    Parameters
+    ----------
+    image : numpy.ndarray
+        RGB image (anything :func:`load_image` accepts as an array).
+    path : str or os.PathLike
+        Output file; its folder must exist.
+    format : str, optional
+        Pillow format name; default from the suffix (``.png``, ``.jpg``, ``.webp``, ...), PNG
+        for an unknown or missing suffix.
+
     Returns
     -------
     pathlib.Path
         The path written.
+
+    Raises
+    ------
+    ImageError
+        The folder does not exist or the file cannot be written.
     """
     target = Path(path).expanduser()
-    fmt = format or {".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}.get(
-        target.suffix.lower(), "PNG"
-    )
+    fmt = format or Image.registered_extensions().get(target.suffix.lower(), "PNG")
     buffer = io.BytesIO()
-    pil = _array_to_pil(np.asarray(image))
-    pil.save(buffer, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    pil = to_rgb(_array_to_pil(np.asarray(image)))
+    try:
+        pil.save(buffer, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    except (KeyError, OSError, ValueError) as exc:
+        raise ImageError(f"cannot save {target} as {fmt} ({exc}); use a .png or .jpg file name") from None
     return atomic_write_bytes(target, buffer.getvalue())
