@@ -1,0 +1,279 @@
+"""The notebook series: structure of every ``notebooks/NN_*.ipynb``, then execution in quick mode.
+
+For notebook authors
+--------------------
+* Structure (fast, always runs): one H1; first cell = title + ``*Step ... · about N minutes*``
+  line + overview + "You will learn" list, all before the first code cell; ``## Setup``,
+  ``## Summary``, ``## Exercises`` in that order; exactly one code cell reads
+  ``STYLETRANSFER_QUICK``; generated navigation cells up to date (``tools/notebook_nav.py``);
+  relative links point to existing files; numbering 00..NN without gaps; no outputs or execution
+  counts; ``ruff`` passes.
+* Execution (marker ``notebook``): each notebook runs top to bottom with nbclient in quick mode
+  (``STYLETRANSFER_QUICK=1``, ``STYLETRANSFER_OFFLINE=1``, cwd ``notebooks/``) on a ``python3``
+  kernel that is this interpreter (``sys.executable``). Extra environment per notebook:
+  :data:`NOTEBOOK_ENV` (a list of variants: the notebook runs once per variant). Wall times are
+  printed and written to ``test-artifacts/notebook_times.json`` (and ``.md``); executed
+  notebooks go to ``test-artifacts/notebooks/`` for inspection.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+ARTIFACTS = ROOT / "test-artifacts"
+sys.path.insert(0, str(ROOT / "tools"))
+import notebook_nav  # noqa: E402
+
+PATHS = notebook_nav.find_notebooks(NOTEBOOKS)
+
+#: Extra environment variables per notebook file name: one dict per run (default: one plain run).
+NOTEBOOK_ENV: dict[str, list[dict[str, str]]] = {
+    "09_workshop.ipynb": [{"STYLETRANSFER_SOLUTIONS": "1"}, {}],
+}
+#: Whole-notebook time limit in seconds (quick mode aims at well under 120 s on 2 cores).
+NOTEBOOK_TIMEOUT: dict[str, float] = {}
+DEFAULT_TIMEOUT = 300.0
+#: Environment of every quick-mode run.
+QUICK_ENV = {"STYLETRANSFER_QUICK": "1", "STYLETRANSFER_OFFLINE": "1"}
+
+_H1 = re.compile(r"^# (?!#)\S.*$", re.MULTILINE)
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
+_STEP = re.compile(r"^\*[^*\n]*\S[^*\n]*·\s*about [^*\n]*\bminutes?\*\s*$", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+\S", re.MULTILINE)
+_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]*\bsrc=\"([^\"]+)\"")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _ids(paths):
+    return [p.name for p in paths]
+
+
+def _markdown(cell) -> str:
+    """Markdown text without fenced code blocks (a ``# comment`` in a fence is not a heading)."""
+    return _FENCE.sub("", notebook_nav.cell_source(cell))
+
+
+def _read(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def _heading_index(cells, level: str, name: str) -> int | None:
+    pattern = re.compile(rf"^{level} {re.escape(name)}\s*$", re.MULTILINE)
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and pattern.search(_markdown(cell)):
+            return i
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Structure
+# --------------------------------------------------------------------------------------------
+
+
+def test_series_exists_and_numbering_is_contiguous():
+    numbers = [int(p.name[:2]) for p in PATHS]
+    assert numbers, f"no notebooks NN_*.ipynb in {NOTEBOOKS}"
+    assert numbers == list(range(len(numbers))), f"notebook numbers must be 00..NN without gaps: {numbers}"
+
+
+def test_navigation_is_up_to_date():
+    changed = notebook_nav.run(ROOT, check=True)
+    assert not changed, (
+        f"navigation/index out of date in {[str(p.relative_to(ROOT)) for p in changed]}; "
+        "run `.venv/bin/python tools/notebook_nav.py`"
+    )
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_valid_nbformat_and_kernel(path):
+    nb = _read(path)
+    nbformat.validate(nb)
+    kernel = nb.metadata.get("kernelspec", {}).get("name")
+    assert kernel in (None, "python3"), f"{path.name}: kernel {kernel!r}; use the kernel named python3"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_no_outputs_or_execution_counts(path):
+    nb = _read(path)
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts; run nbstripout"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_title_step_overview_before_code(path):
+    cells = _read(path).cells
+    h1 = [i for i, c in enumerate(cells) if c.cell_type == "markdown" for _ in _H1.findall(_markdown(c))]
+    assert len(h1) == 1, f"{path.name}: {len(h1)} H1 titles (cells {h1}); exactly one `# Title` allowed"
+    first = cells[0]
+    assert first.cell_type == "markdown" and _H1.search(_markdown(first)), f"{path.name}: cell 1 must hold the H1"
+    assert _STEP.search(first.source), (
+        f"{path.name}: cell 1 needs a line like `*Step 2 of 3 (crash course) · about 15 minutes*`"
+    )
+    first_code = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells))
+    intro = "\n".join(_markdown(c) for c in cells[:first_code] if c.cell_type == "markdown")
+    learn = re.search(r"You will learn", intro, re.IGNORECASE)
+    assert learn, f"{path.name}: a 'You will learn' list must come before the first code cell"
+    assert _LIST_ITEM.search(intro[learn.end():]), f"{path.name}: 'You will learn' needs a bullet list"
+    prose = [
+        line for line in intro[: learn.start()].splitlines()
+        if line.strip() and not line.startswith(("#", "*Step", "<!--", "[")) and not _STEP.match(line)
+    ]
+    assert prose, f"{path.name}: an overview paragraph must come before 'You will learn'"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_sections_setup_summary_exercises(path):
+    cells = _read(path).cells
+    found = {name: _heading_index(cells, "##", name) for name in ("Setup", "Summary", "Exercises")}
+    missing = [name for name, i in found.items() if i is None]
+    assert not missing, f"{path.name}: missing sections {['## ' + m for m in missing]}"
+    assert found["Setup"] < found["Summary"] < found["Exercises"], f"{path.name}: order must be Setup, Summary, Exercises"
+    after = cells[found["Setup"] + 1] if found["Setup"] + 1 < len(cells) else None
+    assert after is not None and after.cell_type == "code", f"{path.name}: `## Setup` must be followed by the imports cell"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_one_settings_cell_reads_quick_mode(path):
+    cells = _read(path).cells
+    readers = [i for i, c in enumerate(cells) if c.cell_type == "code" and "STYLETRANSFER_QUICK" in c.source]
+    assert len(readers) == 1, f"{path.name}: {len(readers)} code cells read STYLETRANSFER_QUICK (cells {readers}); exactly one"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_navigation_cells_second_and_last(path):
+    cells = _read(path).cells
+    nav = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.lstrip().startswith(notebook_nav.NAV_MARKER)]
+    assert nav == [1, len(cells) - 1], f"{path.name}: navigation cells at {nav}; run tools/notebook_nav.py"
+
+
+@pytest.mark.parametrize("path", [*PATHS, NOTEBOOKS / "README.md"], ids=[*_ids(PATHS), "README.md"])
+def test_relative_links_exist(path):
+    if path.suffix == ".ipynb":
+        texts = [notebook_nav.cell_source(c) for c in _read(path).cells if c.cell_type == "markdown"]
+    else:
+        texts = [path.read_text(encoding="utf-8")]
+    broken = []
+    for text in texts:
+        for match in _LINK.finditer(text):
+            target = (match.group(1) or match.group(2)).split("#", 1)[0]
+            if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):
+                continue  # an anchor, or http:, https:, mailto:, attachment:
+            if not (path.parent / target).exists():
+                broken.append(target)
+    assert not broken, f"{path.name}: links to missing files {broken}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
+def test_ruff_passes(path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", str(path)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, f"ruff on {path.name}:\n{proc.stdout}{proc.stderr}"
+
+
+# --------------------------------------------------------------------------------------------
+# Execution in quick mode
+# --------------------------------------------------------------------------------------------
+
+_TIMES: dict[str, dict] = {}
+
+
+def _runs():
+    runs = []
+    for path in PATHS:
+        variants = NOTEBOOK_ENV.get(path.name, [{}])
+        for env in variants:
+            suffix = ",".join(f"{k}={v}" for k, v in env.items())
+            runs.append(pytest.param(path, env, id=path.name + (f"[{suffix}]" if suffix else "")))
+    return runs
+
+
+@pytest.fixture(scope="session")
+def python3_kernel(tmp_path_factory):
+    """A ``python3`` kernelspec pointing at this interpreter, found first via ``JUPYTER_PATH``."""
+    folder = tmp_path_factory.mktemp("jupyter")
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (styletransfer tests)",
+        "language": "python",
+    }))
+    old = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(folder), *([old] if old else [])])
+    yield "python3"
+    if old is None:
+        os.environ.pop("JUPYTER_PATH", None)
+    else:
+        os.environ["JUPYTER_PATH"] = old
+
+
+def _write_times() -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    record = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "mode": "quick (STYLETRANSFER_QUICK=1)",
+        "notebooks": _TIMES,
+    }
+    (ARTIFACTS / "notebook_times.json").write_text(json.dumps(record, indent=1) + "\n")
+    lines = ["| notebook | variant | wall time (s) | status |", "|---|---|---|---|"]
+    lines += [f"| {v['notebook']} | {v['variant'] or '—'} | {v['seconds']:.1f} | {v['status']} |" for v in _TIMES.values()]
+    (ARTIFACTS / "notebook_times.md").write_text("\n".join(lines) + "\n")
+
+
+def _cell_failure(exc: Exception, nb, path: Path) -> str:
+    text = _ANSI.sub("", str(exc))
+    index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(
+        o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    where = f"code cell {index} (0-based, of {len(nb.cells)} cells)" if index is not None else "a cell"
+    return f"{path.name} failed in {where}:\n{text}"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize(("path", "extra_env"), _runs())
+def test_notebook_runs_in_quick_mode(path, extra_env, python3_kernel):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = _read(path)
+    env = {**os.environ, **QUICK_ENV, **extra_env}
+    env.pop("MPLBACKEND", None)  # the kernel's inline backend, as a reader sees it
+    limit = NOTEBOOK_TIMEOUT.get(path.name, DEFAULT_TIMEOUT)
+    start = time.monotonic()
+    deadline = start + limit
+    client = NotebookClient(
+        nb, kernel_name=python3_kernel, resources={"metadata": {"path": str(NOTEBOOKS)}},
+        timeout_func=lambda cell: max(1, int(deadline - time.monotonic())), allow_errors=False,
+    )
+    variant = ",".join(f"{k}={v}" for k, v in extra_env.items())
+    status, failure = "ok", None
+    try:
+        client.execute(env=env)
+    except CellTimeoutError:
+        status, failure = "timeout", f"{path.name} ({variant or 'default'}) exceeded {limit:.0f} s"
+    except (CellExecutionError, DeadKernelError) as exc:
+        status, failure = "failed", _cell_failure(exc, nb, path)
+    finally:
+        seconds = time.monotonic() - start
+        key = path.name + (f"[{variant}]" if variant else "")
+        _TIMES[key] = {"notebook": path.name, "variant": variant, "seconds": round(seconds, 1), "status": status}
+        _write_times()
+        out = ARTIFACTS / "notebooks"
+        out.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out / (path.stem + (f"-{variant.replace('=', '_')}" if variant else "") + ".ipynb"))
+        print(f"\n{key}: {seconds:.1f} s ({status})")
+    if failure:
+        pytest.fail(failure, pytrace=False)
