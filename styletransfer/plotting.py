@@ -1,4 +1,4 @@
-"""Pictures for notebooks: image grids and loss curves, each one call.
+"""Pictures for notebooks: image grids, loss curves and Gram-matrix heat maps, each one call.
 
 Every function takes ``weights_label``: when it names a random-weight network, the figure's title
 says so in red, so a random-weight picture is never mistaken for the real result.
@@ -6,11 +6,18 @@ says so in red, so a random-weight picture is never mistaken for the real result
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["show_images", "plot_losses", "random_weights_title"]
+__all__ = [
+    "show_images",
+    "show_results",
+    "plot_losses",
+    "plot_loss_terms",
+    "show_gram",
+    "random_weights_title",
+]
 
 
 def random_weights_title(title: str | None, weights_label: str | None) -> tuple[str, bool]:
@@ -18,6 +25,13 @@ def random_weights_title(title: str | None, weights_label: str | None) -> tuple[
     is_random = bool(weights_label) and "RANDOM" in str(weights_label).upper()
     parts = [p for p in (title, weights_label if is_random else None) if p]
     return "\n".join(parts), is_random
+
+
+def _set_title(fig, title: str | None, weights_label: str | None, *, ax=None) -> None:
+    full, is_random = random_weights_title(title, weights_label)
+    if full:
+        target = ax.set_title if ax is not None else fig.suptitle
+        target(full, color="crimson" if is_random else "black", fontsize=10 if ax is not None else 11)
 
 
 def show_images(
@@ -64,9 +78,7 @@ def show_images(
         ax.imshow(arr, cmap="gray" if arr.ndim == 2 else None)
         if titles is not None and i < len(titles):
             ax.set_title(titles[i], fontsize=10)
-    title, is_random = random_weights_title(suptitle, weights_label)
-    if title:
-        fig.suptitle(title, color="crimson" if is_random else "black", fontsize=11)
+    _set_title(fig, suptitle, weights_label)
     fig.tight_layout()
     return fig
 
@@ -101,8 +113,123 @@ def plot_losses(
     ax.set_xlabel("evaluations of loss and gradient")
     ax.set_ylabel("loss")
     ax.legend()
-    full, is_random = random_weights_title(title, weights_label)
-    if full:
-        ax.set_title(full, color="crimson" if is_random else "black", fontsize=10)
+    _set_title(fig, title, weights_label, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def show_results(
+    results: Mapping[str, object],
+    *,
+    original: np.ndarray | None = None,
+    original_title: str = "original",
+    term: str | None = None,
+    suptitle: str | None = None,
+    weights_label: str | None = None,
+    columns: int | None = None,
+    width: float = 2.6,
+):
+    """A row of run results (``{name: Result}``), optionally after the original image.
+
+    Parameters
+    ----------
+    results : mapping of str to Result
+        For example ``{"conv1_2": result, ...}`` from
+        :func:`styletransfer.reconstruct.content_reconstructions`.
+    original : array, optional
+        Shown first, for comparison.
+    term : str, optional
+        A loss term (``"content"``, ``"style"``, ``"total"``) whose final value is added to
+        each title.
+    weights_label : str, optional
+        Default: the label of the first result, so a random-weight figure always says so.
+    """
+    results = dict(results)
+    if weights_label is None and results:
+        weights_label = getattr(next(iter(results.values())), "weights_label", None)
+    images, titles = [], []
+    if original is not None:
+        images.append(original)
+        titles.append(original_title)
+    for name, result in results.items():
+        images.append(result.image)
+        if term is not None and result.history:
+            titles.append(f"{name}\n{term} loss {result.history[-1][term]:.3g}")
+        else:
+            titles.append(name)
+    columns = columns or min(len(images), 6)
+    return show_images(images, titles, suptitle=suptitle, weights_label=weights_label, columns=columns, width=width)
+
+
+def plot_loss_terms(
+    runs: Mapping[str, Sequence[dict[str, float]]],
+    *,
+    terms: Sequence[str] = ("total", "content", "style", "tv"),
+    weights_label: str | None = None,
+    title: str | None = "Loss terms per evaluation",
+):
+    """One panel per loss term, one line per run: compare runs term by term (log scale).
+
+    Parameters
+    ----------
+    runs : mapping of str to history
+        ``{run name: Result.history}``, for example ``{"L-BFGS": a.history, "Adam": b.history}``.
+    terms : sequence of str
+        Keys of the history records to draw, one panel each.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(terms), figsize=(3.4 * len(terms), 3.0), squeeze=False)
+    for ax, term in zip(axes.flat, terms):
+        for name, hist in runs.items():
+            points = [(h["evaluation"], h[term]) for h in hist if term in h and h[term] > 0]
+            if points:
+                ax.plot(*zip(*points), label=name)
+        ax.set_yscale("log")
+        ax.set_title(term, fontsize=10)
+        ax.set_xlabel("evaluations")
+    axes.flat[0].set_ylabel("loss")
+    axes.flat[0].legend(fontsize=8)
+    _set_title(fig, title, weights_label)
+    fig.tight_layout()
+    return fig
+
+
+def show_gram(
+    gram,
+    *,
+    channels: int | None = 32,
+    title: str | None = "Gram matrix",
+    weights_label: str | None = None,
+    ax=None,
+):
+    """Heat map of one Gram matrix: entry ``(i, j)`` is how strongly feature maps ``i`` and ``j`` fire together.
+
+    Parameters
+    ----------
+    gram : array or tensor
+        ``(C, C)`` or a batch ``(1, C, C)``.
+    channels : int, optional
+        Show only the first ``channels`` feature maps (a 512 x 512 map is hard to read);
+        ``None`` shows all.
+    """
+    import matplotlib.pyplot as plt
+
+    matrix = np.asarray(gram, dtype=np.float64)
+    if matrix.ndim == 3:
+        matrix = matrix[0]
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"a Gram matrix is square (C, C), got shape {matrix.shape}; pass gram[0] for a batch")
+    if channels is not None:
+        matrix = matrix[:channels, :channels]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.6, 4.0))
+    else:
+        fig = ax.figure
+    image = ax.imshow(matrix, cmap="magma")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_xlabel("feature map j")
+    ax.set_ylabel("feature map i")
+    _set_title(fig, title, weights_label, ax=ax)
     fig.tight_layout()
     return fig
