@@ -9,6 +9,7 @@ by default, or ``$STYLETRANSFER_CACHE``).
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import urllib.request
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from .constants import CACHE_ENV_VAR, FETCH_COMMAND, OFFLINE_ENV_VAR
-from .errors import ImageError
+from .errors import ImageError, ParameterError
 from .images import atomic_write_bytes, load_image
+from .weights import downloads_off
 
 __all__ = ["Sample", "SAMPLES", "list_samples", "sample_path", "load_sample", "fetch_sample", "cache_dir"]
 
@@ -91,6 +93,8 @@ def cache_dir() -> Path:
 
 def list_samples(kind: str | None = None) -> list[str]:
     """Names of the built-in samples, optionally only ``"content"`` or ``"style"`` ones."""
+    if kind not in (None, "content", "style"):
+        raise ParameterError(f"unknown sample kind {kind!r}; use 'content', 'style' or None")
     return [name for name, s in SAMPLES.items() if kind is None or s.kind == kind]
 
 
@@ -119,19 +123,22 @@ def fetch_sample(name: str, *, force: bool = False) -> Path:
     if sample.shipped:
         return sample_path(name)
     target = cache_dir() / sample.filename
-    if target.exists() and not force and _sha256(target) == sample.sha256:
-        return target
-    if os.environ.get(OFFLINE_ENV_VAR):
+    problem = "is not in the cache"
+    if target.is_file() and not force:
+        if _sha256(target) == sample.sha256:
+            return target
+        problem = "is corrupt in the cache (sha256 mismatch)"
+    if downloads_off():
         raise ImageError(
-            f"sample {name!r} is not in the cache ({target}) and downloads are off ({OFFLINE_ENV_VAR} "
+            f"sample {name!r} {problem} ({target}) and downloads are off ({OFFLINE_ENV_VAR} "
             f"is set); run `{FETCH_COMMAND}` while online or use a built-in sample such as 'chelsea'"
         )
     try:
         with urllib.request.urlopen(sample.url, timeout=60) as response:  # noqa: S310
             data = response.read()
-    except OSError as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         raise ImageError(
-            f"sample {name!r} is not in the cache ({target}) and could not be downloaded ({exc}); "
+            f"sample {name!r} {problem} ({target}) and could not be downloaded ({exc}); "
             f"run `{FETCH_COMMAND}` while online or use a built-in sample such as 'chelsea'"
         ) from None
     digest = hashlib.sha256(data).hexdigest()

@@ -34,6 +34,7 @@ __all__ = [
     "resolve_weights",
     "download_weights",
     "weights_status",
+    "downloads_off",
 ]
 
 
@@ -60,6 +61,11 @@ class WeightsSpec:
         if self.is_random:
             return f"RANDOM-WEIGHT VGG19 (seed {self.seed}), not the real result"
         return "ImageNet VGG19"
+
+
+def downloads_off() -> bool:
+    """True when ``$STYLETRANSFER_OFFLINE`` forbids downloads (any value but ``""``, ``0``, ``false``, ``no``)."""
+    return os.environ.get(OFFLINE_ENV_VAR, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def keras_cache_dir() -> Path:
@@ -108,7 +114,7 @@ def download_weights() -> Path:
     target = weights_cache_path()
     if target.is_file() and md5sum(target) == WEIGHTS_MD5:
         return target
-    if os.environ.get(OFFLINE_ENV_VAR):
+    if downloads_off():
         raise WeightsError(
             f"ImageNet VGG19 weights are not in the Keras cache ({target}) and downloads are off "
             f"({OFFLINE_ENV_VAR} is set); {_how_to_fix(target)}"
