@@ -1,0 +1,296 @@
+"""The ``styletransfer`` command (also ``python -m styletransfer``).
+
+Subcommands: ``run`` (stylise an image), ``demo`` (a built-in photo and painting), ``samples``
+(list the built-in images), ``fetch`` (download the VGG19 weights and the fetched samples, for an
+offline workshop room) and ``info`` (versions, devices, weights, cache folders).
+
+Bad input ends with one line on stderr, ``styletransfer: error: ...``, and exit status 2. An
+interrupted run (Ctrl-C, SIGTERM) still writes the best image and its record and exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import constants as C
+from .errors import StyleTransferError
+from .record import library_versions, machine_description, sha256_file
+from .runner import RunOptions, execute
+from .samples import SAMPLES, cache_dir, fetch_sample
+from .weights import download_weights, keras_cache_dir, weights_cache_path, weights_status
+
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+PROG = "styletransfer"
+#: Demo settings: (size, evaluations) for the full and the quick (STYLETRANSFER_QUICK=1) mode.
+DEMO_FULL, DEMO_QUICK = (256, 200), (64, 10)
+DEMO_CONTENT, DEMO_STYLE = "chelsea", "starry_night"
+
+_EXAMPLES = f"""examples:
+  {PROG} demo                                   # built-in cat + Starry Night -> outputs/demo.png
+  {PROG} run chelsea the_scream -o scream.png --size 256 --evals 150
+  {PROG} run photo.jpg starry_night -o out.png --beta 100 --style-layers conv1_1,conv2_1,conv3_1
+  {PROG} samples                                # built-in images and their licences
+  {PROG} fetch                                  # download weights + photos (workshop preparation)
+  {PROG} info                                   # versions, devices, weights status"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``styletransfer: error: ...`` and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(part) for part in _csv(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+
+def _common(parser: argparse.ArgumentParser, *, size: int | None, evals: int | None) -> None:
+    parser.add_argument("--size", type=int, default=size, help=f"long side of the output in pixels (default {size or 'see above'})")
+    parser.add_argument("--evals", type=int, default=evals, dest="max_evals",
+                        help=f"maximum number of loss-and-gradient evaluations (default {evals or 'see above'})")
+    parser.add_argument("--weights", default="auto",
+                        help="VGG19 weights: auto (ImageNet if available, else random, loudly), imagenet, "
+                             "random, or a path to the .h5 file (default auto)")
+    parser.add_argument("--seed", type=int, default=C.DEFAULT_SEED, help="seed of random weights and noise")
+    parser.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
+                        help="save the best image so far (and its record) every N evaluations")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only the result and warnings")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``styletransfer`` command."""
+    parser = _Parser(prog=PROG, description="Neural artistic style transfer (Gatys, Ecker and Bethge, 2015).",
+                     epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="stylise CONTENT with STYLE", epilog=_EXAMPLES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         description="Stylise CONTENT with STYLE. Both may be file paths, URLs or built-in "
+                                     "sample names (`styletransfer samples`). Writes OUT and OUT's .json run record.")
+    run.add_argument("content", help="content image: path, URL or sample name (e.g. chelsea, tuebingen)")
+    run.add_argument("style", help="style image: path, URL or sample name (e.g. starry_night)")
+    run.add_argument("-o", "--output", required=True, metavar="OUT", help="output image (.png, .jpg, .webp)")
+    _common(run, size=C.DEFAULT_SIZE, evals=C.DEFAULT_MAX_EVALS)
+    run.add_argument("--style-size", type=int, help="long side of the style image (default: --size)")
+    run.add_argument("--alpha", type=float, default=C.DEFAULT_CONTENT_WEIGHT, dest="content_weight",
+                     help=f"content weight (default {C.DEFAULT_CONTENT_WEIGHT})")
+    run.add_argument("--beta", type=float, default=C.DEFAULT_STYLE_WEIGHT, dest="style_weight",
+                     help=f"style weight (default {C.DEFAULT_STYLE_WEIGHT})")
+    run.add_argument("--tv", type=float, default=C.DEFAULT_TV_WEIGHT, dest="tv_weight",
+                     help=f"total-variation (smoothness) weight (default {C.DEFAULT_TV_WEIGHT})")
+    run.add_argument("--init", default="content", metavar="{content,noise,style,PATH}",
+                     help="starting image (default content; the paper starts from noise)")
+    run.add_argument("--content-layers", type=_csv, default=list(C.DEFAULT_CONTENT_LAYERS), metavar="LAYERS",
+                     help="comma-separated, paper or Keras names (default conv4_2)")
+    run.add_argument("--style-layers", type=_csv, default=list(C.DEFAULT_STYLE_LAYERS), metavar="LAYERS",
+                     help="comma-separated (default conv1_1,conv2_1,conv3_1,conv4_1,conv5_1)")
+    run.add_argument("--style-layer-weights", type=_floats, metavar="W1,W2,...",
+                     help="one weight per style layer, normalised to sum to 1 (default equal)")
+    run.add_argument("--pooling", choices=("avg", "max"), default=C.DEFAULT_POOLING,
+                     help="pooling between VGG blocks (default avg, as in the paper)")
+    run.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs", help="default lbfgs (the paper)")
+    run.add_argument("--lr", type=float, default=5.0, dest="learning_rate", help="Adam's step size in pixel units")
+    run.set_defaults(handler=_cmd_run)
+
+    demo = sub.add_parser("demo", help="stylise a built-in photo with a built-in painting",
+                          description=f"Stylise the built-in {DEMO_CONTENT} photo with {DEMO_STYLE}. "
+                                      f"Set {C.QUICK_ENV_VAR}=1 for a tiny, quick run.")
+    demo.add_argument("-o", "--output", default=os.path.join("outputs", "demo.png"), metavar="OUT",
+                      help="output image (default outputs/demo.png; its folder is created)")
+    _common(demo, size=None, evals=None)
+    demo.set_defaults(handler=_cmd_demo)
+
+    samples = sub.add_parser("samples", help="list the built-in images")
+    samples.set_defaults(handler=_cmd_samples)
+    fetch = sub.add_parser("fetch", help="download the VGG19 weights and the fetched samples into the cache")
+    fetch.set_defaults(handler=_cmd_fetch)
+    info = sub.add_parser("info", help="versions, devices, weights status and cache folders")
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(handler=_cmd_info)
+    return parser
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {' '.join(str(message).split())}", file=sys.stderr, flush=True)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error, already printed (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return args.handler(args, argv)
+        except StyleTransferError as exc:
+            _error(str(exc))
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            _error("interrupted before the optimisation started; nothing written")
+            return EXIT_INTERRUPTED
+
+
+# -- run and demo ---------------------------------------------------------------------------------
+def _options(args, argv, **fixed) -> RunOptions:
+    names = ("size", "max_evals", "weights", "seed", "checkpoint_every", "style_size", "content_weight",
+             "style_weight", "tv_weight", "init", "content_layers", "style_layers", "style_layer_weights",
+             "pooling", "optimizer", "learning_rate")
+    given = {name: getattr(args, name) for name in names if hasattr(args, name)}
+    progress = not (args.quiet or args.no_progress)
+    return RunOptions(**{**given, **fixed}, progress=progress, command=[PROG, *argv])
+
+
+def _execute(options: RunOptions, quiet: bool) -> int:
+    outcome = execute(options, say=(lambda _text: None) if quiet else print)
+    result, image, record = outcome.result, outcome.image_path, outcome.record_path
+    height, width = result.image.shape[:2]
+    print(f"wrote {image} ({width}x{height}) and its run record {record}")
+    if not quiet:
+        per_eval = outcome.record["timings"].get("median_evaluation_after_first") or result.seconds_per_evaluation
+        print(f"{result.evaluations} evaluations in {result.elapsed:.1f} s ({per_eval:.3f} s each), "
+              f"stopped: {result.stop_reason} ({result.message})")
+    if result.is_random_weights:
+        print(f"WARNING: made with a {result.weights_label}; run `{C.FETCH_COMMAND}` for the real VGG19 weights")
+    if result.stop_reason == "interrupted":
+        _error(f"interrupted after {result.evaluations} evaluations; saved the best image so far to {image}")
+        return EXIT_INTERRUPTED
+    if result.stop_reason == "nonfinite":
+        _error(f"{result.message}; saved the best image so far to {image}")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _cmd_run(args, argv) -> int:
+    options = _options(args, argv, content=args.content, style=args.style, output=args.output)
+    return _execute(options, args.quiet)
+
+
+def _cmd_demo(args, argv) -> int:
+    quick = os.environ.get(C.QUICK_ENV_VAR, "0") == "1"
+    size, evals = DEMO_QUICK if quick else DEMO_FULL
+    output = Path(args.output).expanduser()
+    if output == Path("outputs", "demo.png"):
+        output.parent.mkdir(parents=True, exist_ok=True)
+    options = _options(args, argv, content=DEMO_CONTENT, style=DEMO_STYLE, output=output,
+                       size=args.size or size, max_evals=args.max_evals or evals)
+    if not args.quiet:
+        mode = f"quick mode ({C.QUICK_ENV_VAR}=1)" if quick else "full mode"
+        print(f"demo, {mode}: {SAMPLES[DEMO_CONTENT].title} in the style of {SAMPLES[DEMO_STYLE].title}, "
+              f"{SAMPLES[DEMO_STYLE].credit}")
+    status = _execute(options, args.quiet)
+    if status in (EXIT_OK, EXIT_INTERRUPTED):
+        print(f"the result is in {output.resolve()} (open it with any image viewer)")
+    return status
+
+
+# -- samples, fetch, info ------------------------------------------------------------------------
+def _sample_status(name: str) -> str:
+    sample = SAMPLES[name]
+    if sample.shipped:
+        return "shipped"
+    path = cache_dir() / sample.filename
+    if not path.is_file():
+        return f"fetched: not cached (run `{C.FETCH_COMMAND}`)"
+    if sha256_file(path) != sample.sha256:
+        return f"fetched: cached copy corrupt (run `{C.FETCH_COMMAND}`)"
+    return "fetched: cached"
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def _cmd_samples(args, argv) -> int:
+    rows = [["name", "kind", "title", "credit", "licence", "status"]]
+    rows += [[s.name, s.kind, s.title, s.credit, s.licence, _sample_status(s.name)] for s in SAMPLES.values()]
+    print(_table(rows))
+    print(f"\nfetched samples are cached in {cache_dir()}; `{C.FETCH_COMMAND}` downloads them ahead of time")
+    return EXIT_OK
+
+
+def _cmd_fetch(args, argv) -> int:
+    print(f"fetching into {weights_cache_path().parent} (weights) and {cache_dir()} (samples)")
+    items = [("VGG19 ImageNet weights", download_weights)]
+    items += [(f"sample {s.name}", lambda n=s.name: fetch_sample(n)) for s in SAMPLES.values() if not s.shipped]
+    failed = 0
+    for label, fetch in items:
+        try:
+            path = fetch()
+        except Exception as exc:  # noqa: BLE001 - report every item; one failure must not stop the rest
+            failed += 1
+            print(f"  FAILED  {label}: {' '.join(str(exc).split())}", flush=True)
+        else:
+            print(f"  ok      {label}: {path}", flush=True)
+    if failed:
+        _error(f"{failed} of {len(items)} items could not be fetched; see the lines above for each fix")
+        return EXIT_USAGE
+    print(f"all {len(items)} items are in the cache; this machine can now run everything offline")
+    return EXIT_OK
+
+
+def _devices() -> list[str]:
+    import tensorflow as tf
+
+    return [f"{d.device_type}: {d.name}" for d in tf.config.list_physical_devices()]
+
+
+def _cmd_info(args, argv) -> int:
+    devices = _devices()
+    info = {
+        "versions": library_versions(),
+        "devices": devices,
+        "machine": machine_description(),
+        "weights": weights_status(),
+        "folders": {"keras cache": str(keras_cache_dir()), "weights file": str(weights_cache_path()),
+                    "sample cache": str(cache_dir())},
+        "environment": {name: os.environ.get(name) for name in
+                        (C.WEIGHTS_ENV_VAR, C.CACHE_ENV_VAR, C.OFFLINE_ENV_VAR, C.QUICK_ENV_VAR, "KERAS_HOME")},
+    }
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return EXIT_OK
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
+    gpu = "" if any(d.startswith("GPU") for d in devices) else " (no GPU: CPU-only TensorFlow or no CUDA device)"
+    print("devices:  " + "; ".join(devices) + gpu)
+    machine = info["machine"]
+    print(f"machine:  {machine['cpu']}, {machine['usable_cores']} usable cores, {machine['platform']}")
+    print(f"weights:  {info['weights']['status']}\n          {info['weights']['path']} ({info['weights']['source']})")
+    for name, folder in info["folders"].items():
+        print(f"{name + ':':<14}{folder}")
+    for name, value in info["environment"].items():
+        print(f"${name} = {value if value is not None else '(not set)'}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+

@@ -1,0 +1,312 @@
+"""One style-transfer job from files to files: checks, run, checkpoints, image and run record.
+
+This is what ``styletransfer run`` and ``styletransfer demo`` do, usable from Python too::
+
+    from styletransfer.runner import RunOptions, execute
+    outcome = execute(RunOptions("chelsea", "starry_night", "out/cat.png", size=256))
+
+Everything that can be checked cheaply (numbers, layer names, the output folder, the weights) is
+checked *before* the network is built and the long optimisation starts. The best image so far is
+saved every ``checkpoint_every`` evaluations (atomically), and Ctrl-C or SIGTERM still writes the
+best image and its record, with ``stop_reason`` ``"interrupted"``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import constants as C
+from .errors import ImageError, ParameterError, StyleTransferError
+from .features import layer_names
+from .images import deprocess, load_image, save_image
+from .losses import normalized_layer_weights
+from .optimize import Result, optimize
+from .record import build_record, record_path, write_record
+from .samples import SAMPLES, sample_path
+from .transfer import StyleTransfer, check_weight
+from .weights import RandomWeightsWarning, WeightsSpec, resolve_weights
+
+__all__ = ["RunOptions", "Outcome", "IMAGE_SUFFIXES", "resolve_source", "check_output", "validate",
+           "resolve_weights_loudly", "random_weights_warning", "execute"]
+
+#: Output file types (the format follows the suffix).
+IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp")
+_INITS = ("content", "noise", "style")
+
+
+@dataclass
+class RunOptions:
+    """Everything a run needs; defaults are the library's (the paper's layers, L-BFGS)."""
+
+    content: str
+    style: str
+    output: str | os.PathLike
+    size: int = C.DEFAULT_SIZE
+    style_size: int | None = None
+    max_evals: int = C.DEFAULT_MAX_EVALS
+    content_weight: float = C.DEFAULT_CONTENT_WEIGHT
+    style_weight: float = C.DEFAULT_STYLE_WEIGHT
+    tv_weight: float = C.DEFAULT_TV_WEIGHT
+    init: str = "content"
+    content_layers: Sequence[str] = C.DEFAULT_CONTENT_LAYERS
+    style_layers: Sequence[str] = C.DEFAULT_STYLE_LAYERS
+    style_layer_weights: Sequence[float] | None = None
+    pooling: str = C.DEFAULT_POOLING
+    optimizer: str = "lbfgs"
+    learning_rate: float = 5.0
+    weights: str = "auto"
+    seed: int = C.DEFAULT_SEED
+    progress: bool = True
+    checkpoint_every: int = 0
+    command: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """What :func:`execute` produced."""
+
+    result: Result
+    image_path: Path
+    record_path: Path
+    record: dict
+
+
+def resolve_source(text: str) -> str:
+    """A file path, a URL, or a built-in sample name (fetched into the cache if needed) as a path."""
+    text = os.fspath(text)
+    if text.startswith(("http://", "https://")) or Path(text).expanduser().exists():
+        return text
+    if text in SAMPLES:
+        return os.fspath(sample_path(text))
+    raise ImageError(
+        f"image file not found: {text}; give a path, a URL or a sample name "
+        f"(`styletransfer samples` lists them, e.g. chelsea, starry_night)"
+    )
+
+
+def check_output(path: str | os.PathLike) -> Path:
+    """Fail now, not after the optimisation, if the image (and its ``.json``) cannot be written."""
+    target = Path(path).expanduser()
+    if target.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ParameterError(
+            f"output {target} must end in {', '.join(IMAGE_SUFFIXES)} (the run record goes next to it as .json)"
+        )
+    if target.is_dir():
+        raise ParameterError(f"output {target} is a folder; give a file name such as {target / 'result.png'}")
+    folder = target.parent
+    if not folder.is_dir():
+        raise ParameterError(f"cannot write {target}: folder {folder} does not exist; create it first (mkdir -p {folder})")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".styletransfer-probe-")
+    except OSError as exc:
+        raise ParameterError(
+            f"cannot write {target}: folder {folder} is not writable ({exc.strerror}); choose another output path"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+    return target
+
+
+def _positive_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def validate(options: RunOptions) -> dict:
+    """Check every option without building the network; returns the resolved parameters."""
+    _positive_int("--size", options.size, C.MIN_IMAGE_SIDE)
+    if options.style_size is not None:
+        _positive_int("--style-size", options.style_size, C.MIN_IMAGE_SIDE)
+    _positive_int("--evals (maximum number of evaluations)", options.max_evals, 1)
+    _positive_int("--checkpoint-every", options.checkpoint_every, 0)
+    weights = {name: check_weight(name, value) for name, value in (
+        ("--alpha (content weight)", options.content_weight), ("--beta (style weight)", options.style_weight),
+        ("--tv (total-variation weight)", options.tv_weight))}
+    lr = check_weight("--lr (learning rate)", options.learning_rate)
+    if lr == 0:
+        raise ParameterError("--lr (learning rate) must be > 0, got 0")
+    if options.pooling not in ("avg", "max"):
+        raise ParameterError(f"unknown pooling {options.pooling!r}; use 'avg' (the paper) or 'max'")
+    if options.optimizer not in ("lbfgs", "adam"):
+        raise ParameterError(f"unknown optimizer {options.optimizer!r}; use 'lbfgs' (the paper) or 'adam'")
+    content_layers, style_layers = layer_names(options.content_layers), layer_names(options.style_layers)
+    layer_weights = None
+    if options.style_layer_weights is not None:
+        values = [check_weight("style layer weight", w) for w in options.style_layer_weights]
+        try:
+            layer_weights = normalized_layer_weights(style_layers, values)
+        except ValueError as exc:
+            raise ParameterError(f"--style-layer-weights: {exc}") from None
+    init = options.init
+    if init not in _INITS:
+        init = resolve_source(init)
+        load_image(init)
+    return {
+        "content": options.content, "style": options.style, "size": options.size,
+        "style_size": options.style_size, "max_evals": options.max_evals,
+        "content_weight": weights["--alpha (content weight)"], "style_weight": weights["--beta (style weight)"],
+        "tv_weight": weights["--tv (total-variation weight)"], "init": init,
+        "content_layers": list(content_layers), "style_layers": list(style_layers),
+        "style_layer_weights": layer_weights, "pooling": options.pooling, "optimizer": options.optimizer,
+        "learning_rate": lr, "weights": os.fspath(options.weights), "seed": options.seed,
+        "checkpoint_every": options.checkpoint_every,
+    }
+
+
+def random_weights_warning(spec: WeightsSpec) -> str:
+    """The loud line printed whenever a result is made with a random-weight VGG19."""
+    why = f"\n  (ImageNet weights unavailable: {spec.fallback_reason})" if spec.fallback_reason else ""
+    return (f"WARNING: {spec.label}. Run `{C.FETCH_COMMAND}` while online, then "
+            f"`--weights imagenet`, for the real result.{why}")
+
+
+def resolve_weights_loudly(weights: str, *, seed: int, warn: Callable[[str], None]) -> WeightsSpec:
+    """:func:`resolve_weights`, turning the random-weights warning into one loud message."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RandomWeightsWarning)
+        spec = resolve_weights(weights, seed=seed)
+    if spec.is_random:
+        warn(random_weights_warning(spec))
+    return spec
+
+
+class _Watch:
+    """Stands in for the problem in ``optimize``: times evaluations, keeps the best image, checkpoints."""
+
+    def __init__(self, problem, every: int, save: Callable[[Result], None], optimizer: str) -> None:
+        self._problem, self._every, self._save, self._optimizer = problem, every, save, optimizer
+        self.count, self.best_loss, self.best_x = 0, math.inf, None
+        self.history: list[dict[str, float]] = []
+        self.durations: list[float] = []
+        self.start = time.perf_counter()
+
+    def __getattr__(self, name):
+        return getattr(self._problem, name)
+
+    def loss_and_grad(self, x):
+        began = time.perf_counter()
+        total, terms, grad = self._problem.loss_and_grad(x)
+        value = float(total)
+        self.durations.append(time.perf_counter() - began)
+        self.count += 1
+        self.history.append({"evaluation": self.count, "total": value, **{k: float(v) for k, v in terms.items()}})
+        if math.isfinite(value) and value < self.best_loss:
+            self.best_loss, self.best_x = value, np.array(x, dtype=np.float32, copy=True)
+        if self._every and self.count % self._every == 0 and self.best_x is not None:
+            self._save(self.snapshot())
+        return total, terms, grad
+
+    def snapshot(self) -> Result:
+        """The best image so far as a :class:`Result` with ``stop_reason`` ``"running"``."""
+        spec = self._problem.spec
+        return Result(
+            image=deprocess(self.best_x), history=list(self.history), best_loss=self.best_loss,
+            evaluations=self.count, elapsed=time.perf_counter() - self.start, stop_reason="running",
+            message=f"checkpoint after {self.count} evaluations; the run was still going",
+            optimizer=self._optimizer, weights_kind=spec.kind, weights_label=spec.label,
+        )
+
+    def timings(self) -> dict[str, float | None]:
+        rest = self.durations[1:]
+        return {"first_evaluation": self.durations[0] if self.durations else None,
+                "median_evaluation_after_first": statistics.median(rest) if rest else None}
+
+
+class _TermAsInterrupt:
+    """While active, SIGTERM raises KeyboardInterrupt, so a killed run still saves its best image."""
+
+    def __enter__(self):
+        self._old = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def execute(
+    options: RunOptions,
+    *,
+    say: Callable[[str], None] = print,
+    warn: Callable[[str], None] = _stderr,
+) -> Outcome:
+    """Check, build the problem, optimise, and write the image and its run record.
+
+    Parameters
+    ----------
+    options : RunOptions
+        What to run.
+    say, warn : callable
+        Where progress notes and warnings go (default: stdout and stderr).
+
+    Raises
+    ------
+    StyleTransferError
+        For any bad input, before the optimisation starts.
+    """
+    began = time.perf_counter()
+    parameters = validate(options)
+    output = check_output(options.output)
+    spec = resolve_weights_loudly(options.weights, seed=options.seed, warn=warn)
+    content_src, style_src = resolve_source(options.content), resolve_source(options.style)
+    problem = StyleTransfer(
+        content_src, style_src, size=options.size, style_size=options.style_size,
+        content_layers=parameters["content_layers"], style_layers=parameters["style_layers"],
+        style_layer_weights=options.style_layer_weights, content_weight=parameters["content_weight"],
+        style_weight=parameters["style_weight"], tv_weight=parameters["tv_weight"], weights=spec,
+        pooling=options.pooling, seed=options.seed,
+    )
+    setup = time.perf_counter() - began
+    parameters["style_layer_weights"] = dict(problem.style_layer_weights)
+    height, width = problem.content_image.shape[:2]
+    say(f"stylising {options.content} ({width}x{height}) with {options.style}: up to {options.max_evals} "
+        f"{options.optimizer} evaluations, {spec.label}")
+
+    def write(result: Result, timings: dict) -> tuple[Path, dict]:
+        save_image(result.image, output)
+        record = build_record(
+            result, parameters, content=problem.content_image, style=problem.style_image,
+            content_source=content_src, style_source=style_src, output=output, weights=spec,
+            timings=timings, extra={"command": options.command},
+        )
+        return write_record(record_path(output), record), record
+
+    def checkpoint(snapshot: Result) -> None:
+        try:
+            write(snapshot, {"setup": setup, **watch.timings()})
+        except (StyleTransferError, OSError) as exc:  # a failed checkpoint must not end the run
+            warn(f"warning: checkpoint not saved ({exc})")
+
+    watch = _Watch(problem, options.checkpoint_every, checkpoint, options.optimizer)
+    with _TermAsInterrupt():
+        result = optimize(
+            watch, init=parameters["init"], max_evals=options.max_evals, optimizer=options.optimizer,
+            learning_rate=parameters["learning_rate"], progress=options.progress, seed=options.seed,
+        )
+    path, record = write(result, {"setup": setup, **watch.timings(), "total": time.perf_counter() - began})
+    return Outcome(result, output, path, record)
+
