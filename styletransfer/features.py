@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .constants import DEFAULT_POOLING, VGG19_BLOCKS, VGG19_LAYERS
-from .errors import LayerError
+from .constants import DEFAULT_POOLING, FETCH_COMMAND, VGG19_BLOCKS, VGG19_LAYERS, WEIGHTS_FILENAME
+from .errors import LayerError, WeightsError
 from .weights import WeightsSpec, resolve_weights
 
 __all__ = ["layer_name", "layer_names", "paper_name", "build_vgg19", "FeatureExtractor"]
@@ -115,17 +115,46 @@ def build_vgg19(
 
 
 def _load(model, spec: WeightsSpec):
+    """Copy the weights of ``spec.path`` into ``model``'s convolutions, matched by layer name."""
     if spec.is_random:
         return model
+    names = [layer.name for layer in model.layers if layer.weights]
+    try:
+        values = _read_legacy_h5(spec.path, names)
+        for layer in model.layers:
+            if layer.weights:
+                layer.set_weights(values[layer.name])
+    except Exception as exc:  # noqa: BLE001 - any unreadable file becomes one clear line
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WeightsError(
+            f"cannot load VGG19 weights from {spec.path} ({reason}); it must be Keras's "
+            f"{WEIGHTS_FILENAME}: delete it and run `{FETCH_COMMAND}`"
+        ) from None
+    return model
+
+
+def _read_legacy_h5(path, names: Sequence[str]) -> dict[str, list[np.ndarray]]:
+    """Kernels and biases of the named layers from a Keras (legacy HDF5) weights file.
+
+    This is the format of Keras's ``vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5``: one
+    group per layer (``block1_conv1``...), whose ``weight_names`` attribute lists its arrays.
+    Files in the Keras 3 ``.weights.h5`` format are read through ``keras.applications.VGG19``.
+    """
+    import h5py
+
+    with h5py.File(path, "r") as handle:
+        root = handle["model_weights"] if "model_weights" in handle else handle
+        if "layer_names" in root.attrs:
+            values = {}
+            for name in names:
+                group = root[name]
+                weight_names = [n.decode() if isinstance(n, bytes) else n for n in group.attrs["weight_names"]]
+                values[name] = [np.asarray(group[n]) for n in weight_names]
+            return values
     import keras
 
-    reference = keras.applications.VGG19(
-        include_top=False, weights=str(spec.path), input_shape=(None, None, 3)
-    )
-    for layer in model.layers:
-        if layer.weights:
-            layer.set_weights(reference.get_layer(layer.name).get_weights())
-    return model
+    reference = keras.applications.VGG19(include_top=False, weights=str(path), input_shape=(None, None, 3))
+    return {name: reference.get_layer(name).get_weights() for name in names}
 
 
 _CACHE: dict[tuple, object] = {}

@@ -174,8 +174,9 @@ def resolve_weights(
             message = f"using a RANDOM-WEIGHT VGG19 instead of ImageNet weights: {exc}"
             warnings.warn(message, RandomWeightsWarning, stacklevel=2)
             return WeightsSpec("random", seed=seed, fallback_reason=str(exc))
-    if isinstance(weights, (str, os.PathLike)) and (
-        os.fspath(weights).endswith((".h5", ".keras", ".weights.h5")) or os.sep in os.fspath(weights)
+    if isinstance(weights, os.PathLike) or (
+        isinstance(weights, str)
+        and (weights.endswith((".h5", ".hdf5")) or os.sep in weights or Path(weights).expanduser().is_file())
     ):
         return WeightsSpec("imagenet", _check_file(Path(weights).expanduser(), verify=verify))
     raise WeightsError(
