@@ -10,7 +10,8 @@ so nothing is recompiled. A change of image size or content layer needs a new
 
 Listeners registered with :meth:`Steerer.subscribe` are called *from the worker thread* with
 ``(event, steerer, payload)``: ``"preview"`` (a :class:`~styletransfer.optimize.Progress`),
-``"status"`` (a short text) and ``"done"`` (a :class:`~styletransfer.optimize.Result`).
+``"status"`` (a short text), ``"image"`` (the current image changed outside a run: Reset or a
+new size) and ``"done"`` (a :class:`~styletransfer.optimize.Result`).
 """
 
 from __future__ import annotations
@@ -289,6 +290,7 @@ class Steerer:
             self.image, self.history, self.last_result = self.start_image.copy(), [], None
             self.elapsed = 0.0
             self.markers = [(0, dict(self.settings))]
+            self._emit("image", self.image)
             self._emit("status", "reset to the starting image")
         changes = {k: v for k, v in job.items() if k != "run"}
         rebuild = any(k in _PROBLEM and changes[k] != self.settings[k] for k in changes)
@@ -302,6 +304,7 @@ class Steerer:
             with self._cond:
                 self.problem, self.start_image = problem, start
                 self.image = start.copy() if fresh else resize_to(self.image, start.shape)
+            self._emit("image", self.image)
         else:
             self.problem.set_weights(**{k: self.settings[k] for k in _WEIGHTS})
         if changes:
