@@ -1,0 +1,350 @@
+"""The comparison engine shared by every exercise.
+
+An :class:`Exercise` is data: input generators (:class:`Case`), the library's reference,
+known mistakes (:class:`Mistake`, a model of a wrong answer plus the message that explains it)
+and optional per-exercise diagnosers. :func:`evaluate` runs the participant's function(s) on every
+case, never lets their exceptions escape, and turns the first disagreement into one specific
+sentence: a known mistake, a constant factor it can name ("H*W", "N^2", ...), a factor that grows
+with a size, a wrong shape or dtype, a missing gradient, or else the largest difference.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from ._feedback import FAILED, NOT_ATTEMPTED, PASSED, CheckResult, Note
+
+__all__ = ["Case", "Mistake", "Exercise", "evaluate", "as_array", "close"]
+
+#: Factors that are worth a name whatever the exercise.
+CONSTANTS = {"2": 2.0, "4": 4.0, "255": 255.0, "255^2": 255.0**2}
+
+
+@dataclass
+class Case:
+    """One input to a participant's function.
+
+    ``quantities`` are named sizes of this input ("H*W", "N", ...) used to name constant factors;
+    ``data`` holds anything else (``fn``: which of several functions to call, ``dtype``, ``atol``).
+    """
+
+    label: str
+    args: tuple
+    quantities: dict[str, float] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Mistake:
+    """A plausible wrong answer: ``model(case)`` computes it (or returns None if not applicable)."""
+
+    message: str
+    model: Callable[[Case], Any]
+
+
+def as_array(value) -> np.ndarray | None:
+    """A participant's return value as a NumPy array, or None if it is not numeric."""
+    if value is None:
+        return None
+    if isinstance(value, tf.Variable):
+        value = value.read_value()
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 - anything unconvertible is "not numeric"
+        return None
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        return None
+    return array
+
+
+def close(got, expected, *, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
+    """Same shape and values within tolerance (NaN never matches)."""
+    got, expected = as_array(got), as_array(expected)
+    if got is None or expected is None or got.shape != expected.shape:
+        return False
+    return bool(np.allclose(got.astype(np.float64), expected.astype(np.float64), rtol=rtol, atol=atol))
+
+
+def _ratio(got: np.ndarray, expected: np.ndarray) -> float | None:
+    """``r`` such that ``got == r * expected`` (None if the two are not proportional)."""
+    if got.shape != expected.shape:
+        return None
+    g, e = got.astype(np.float64).ravel(), expected.astype(np.float64).ravel()
+    norm = float(e @ e)
+    if norm == 0 or not np.all(np.isfinite(g)):
+        return None
+    r = float(g @ e) / norm
+    if r == 0 or not np.allclose(g, r * e, rtol=1e-4, atol=1e-6 * max(abs(r) * float(np.abs(e).max()), 1e-12)):
+        return None
+    return r
+
+
+def _fits(ratio: float, value: float) -> bool:
+    return value > 0 and abs(ratio - value) <= 2e-3 * value
+
+
+@dataclass
+class _Outcome:
+    case: Case
+    got: Any
+    expected: Any
+    ok: bool
+
+
+class Exercise:
+    """One workshop exercise: ``check(fn)``, ``hint()``, ``solution()`` and ``stub()``.
+
+    Parameters
+    ----------
+    number, name, title : int, str, str
+        Numbering is stable: the teaching notebooks link to exercises by number.
+    solutions : sequence of callables
+        The teaching solution(s); their source is what ``solution()`` prints. Several when the
+        participant writes several functions (their names are the ones checked).
+    cases : callable
+        ``cases() -> list[Case]``: small seeded inputs, edge cases included.
+    reference : callable
+        ``reference(case)``: the library's answer.
+    mistakes, diagnosers : sequences
+        Known wrong answers, then ``diagnose(case, got, expected) -> str | None`` hooks.
+    factor_advice : dict
+        Extra sentence per factor name ("H*W", "1/N^2", "~H*W" for a growing factor, "constant").
+    watch : callable, optional
+        ``watch(case) -> list of tensors`` whose gradient must exist (differentiability check).
+    judge : callable, optional
+        Replaces the comparison: ``judge(functions) -> (passed, message, details)``.
+    bug : callable, optional
+        For find-the-bug exercises: the buggy code that ``show_bug()`` prints.
+    """
+
+    def __init__(self, *, number: int, name: str, title: str, solutions: Sequence[Callable], hints: Sequence[str],
+                 cases: Callable[[], list[Case]] | None = None, reference: Callable[[Case], Any] | None = None,
+                 mistakes: Sequence[Mistake] = (), diagnosers: Sequence[Callable] = (),
+                 factor_advice: dict[str, str] | None = None, watch: Callable | None = None,
+                 judge: Callable | None = None, bug: Callable | None = None, rtol: float = 1e-4, atol: float = 1e-5) -> None:
+        self.number, self.name, self.title = number, name, title
+        self.solutions = tuple(solutions)
+        self.functions = tuple(f.__name__ for f in self.solutions)
+        self.hints = list(hints)
+        self.cases, self.reference, self.judge = cases, reference, judge
+        self.mistakes, self.diagnosers = list(mistakes), list(diagnosers)
+        self.factor_advice = dict(factor_advice or {})
+        self.watch, self.rtol, self.atol, self.bug = watch, rtol, atol, bug
+        self._hints_shown = 0
+
+    def __repr__(self) -> str:
+        return f"<Exercise {self.number}: {self.title} (write {', '.join(self.functions)})>"
+
+    # -- what the participant calls ------------------------------------------------------------
+    def check(self, *functions: Callable) -> CheckResult:
+        """Check your function(s); with no argument, the ones of that name in your notebook."""
+        if not functions:
+            caller = sys._getframe(1).f_globals
+            functions = tuple(caller.get(name) for name in self.functions)
+        return evaluate(self, functions)
+
+    def hint(self, level: int | None = None) -> Note:
+        """The next hint (each call reveals one more); ``level`` picks one (1 = first)."""
+        if level is None:
+            self._hints_shown = min(self._hints_shown + 1, len(self.hints) + 1)
+            level = self._hints_shown
+        if level > len(self.hints):
+            return Note(f"Exercise {self.number}: no more hints",
+                        f"see the solution with ex.{self.name}.solution()")
+        return Note(f"Exercise {self.number}, hint {level} of {len(self.hints)}", self.hints[level - 1])
+
+    def solution(self, *, show: bool = True):
+        """Print the solution's source (unless ``show=False``) and return the function(s)."""
+        if show:
+            print("\n\n".join(inspect.getsource(f) for f in self.solutions))
+        return self.solutions[0] if len(self.solutions) == 1 else self.solutions
+
+    def show_bug(self, *, show: bool = True) -> Callable:
+        """Print the buggy code of a find-the-bug exercise and return it (so you can run it)."""
+        if self.bug is None:
+            raise AttributeError(f"exercise {self.number} is not a find-the-bug exercise")
+        if show:
+            print(inspect.getsource(self.bug))
+        return self.bug
+
+    def stub(self) -> str:
+        """The starting cell: each function's signature, ``# YOUR CODE HERE``, NotImplementedError."""
+        lines = []
+        for f in self.solutions:
+            lines += [f"def {f.__name__}{inspect.signature(f)}:", "    # YOUR CODE HERE",
+                      "    raise NotImplementedError", "", ""]
+        return "\n".join(lines[:-2])
+
+
+# -- the engine --------------------------------------------------------------------------------
+def evaluate(exercise: Exercise, functions: Sequence) -> CheckResult:
+    """Run ``functions`` against ``exercise`` and return a result; never raises on their errors."""
+
+    def result(status: str, message: str, **details) -> CheckResult:
+        return CheckResult(exercise.name, exercise.number, status, message, details)
+
+    names = exercise.functions
+    if len(functions) != len(names) or not all(callable(f) for f in functions):
+        return result(FAILED, f"pass your function{'s' if len(names) > 1 else ''} "
+                              f"({', '.join(names)}): ex.{exercise.name}.check({', '.join(names)})")
+    try:
+        if exercise.judge is not None:
+            passed, message, details = exercise.judge(functions)
+            return result(PASSED if passed else FAILED, message, **details)
+        outcomes = []
+        for case in exercise.cases():
+            got = call(functions, case)
+            expected = exercise.reference(case)
+            outcomes.append(_Outcome(case, got, expected, _matches(exercise, case, got, expected)))
+    except _Raised as raised:
+        if isinstance(raised.error, NotImplementedError):
+            which = names[raised.index] if len(names) > 1 else "your function"
+            return result(NOT_ATTEMPTED, f"{which} still raises NotImplementedError: "
+                                         "replace the '# YOUR CODE HERE' stub and run its cell again")
+        return result(FAILED, raised.describe(names))
+    failing = [o for o in outcomes if not o.ok]
+    if failing:
+        return result(FAILED, diagnose(exercise, outcomes, failing[0]), case=failing[0].case.label)
+    missing = _gradient_problem(exercise, functions, outcomes[0].case)
+    if missing:
+        return result(FAILED, missing)
+    labels = "; ".join(o.case.label for o in outcomes)
+    return result(PASSED, f"matches the reference on all {len(outcomes)} inputs ({labels})")
+
+
+class _Raised(Exception):
+    def __init__(self, error: BaseException, index: int, function: Callable, case: Case | None) -> None:
+        super().__init__(str(error))
+        self.error, self.index, self.function, self.case = error, index, function, case
+
+    def describe(self, names: Sequence[str]) -> str:
+        where = ""
+        code = getattr(self.function, "__code__", None)
+        if code is not None:
+            frames = [f for f in traceback.extract_tb(self.error.__traceback__) if f.filename == code.co_filename]
+            if frames and frames[-1].lineno is not None:
+                where = f" at line {frames[-1].lineno - code.co_firstlineno + 1} of {names[self.index]}"
+        text = str(self.error).strip().splitlines()[0] if str(self.error).strip() else "(no message)"
+        on = f" on the input '{self.case.label}'" if self.case is not None else ""
+        return f"your code raised {type(self.error).__name__}{where}{on}: {text[:300]}"
+
+
+def call(functions: Sequence[Callable], case: Case | None, *args):
+    """Call the participant's function for ``case`` (or with ``args``), wrapping any exception."""
+    index = case.data.get("fn", 0) if case is not None else 0
+    try:
+        return functions[index](*(case.args if case is not None else args))
+    except Exception as error:  # noqa: BLE001 - a participant's error is feedback, not a crash
+        raise _Raised(error, index, functions[index], case) from None
+
+
+def _matches(exercise: Exercise, case: Case, got, expected) -> bool:
+    array = as_array(got)
+    dtype = case.data.get("dtype")
+    if array is None or (dtype is not None and array.dtype != np.dtype(dtype)):
+        return False
+    return close(array, expected, rtol=case.data.get("rtol", exercise.rtol), atol=case.data.get("atol", exercise.atol))
+
+
+def diagnose(exercise: Exercise, outcomes: list[_Outcome], first: _Outcome) -> str:
+    """The most specific sentence that explains why ``first`` (and maybe the others) disagree."""
+    case, got, expected = first.case, first.got, first.expected
+    on = f" (input: {case.label})"
+    if got is None:
+        return "your function returned None: did you forget the `return` line?"
+    array, want = as_array(got), as_array(expected)
+    if array is None:
+        return f"your function returned a {type(got).__name__}, not numbers{on}"
+    for mistake in exercise.mistakes:
+        model = mistake.model(case)
+        if model is not None and close(array, model, rtol=1e-3, atol=case.data.get("atol", 1e-4)):
+            return mistake.message + on
+    factor = _factor_message(exercise, outcomes)
+    if factor:
+        return factor
+    for diagnoser in exercise.diagnosers:
+        message = diagnoser(case, array, want)
+        if message:
+            return message + on
+    if array.shape != want.shape:
+        return f"wrong shape: expected {want.shape}, got {array.shape}{on}"
+    if close(array, want, rtol=exercise.rtol, atol=case.data.get("atol", exercise.atol)):
+        return (f"the values are right but the dtype is {array.dtype}; return {np.dtype(case.data['dtype'])}"
+                f"{on}")
+    if not np.all(np.isfinite(array)):
+        return f"your result contains NaN or infinity{on}"
+    diff = np.abs(array.astype(np.float64) - want.astype(np.float64))
+    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+    return (f"wrong values{on}: at index {tuple(int(i) for i in worst)} expected {float(want[worst]):.6g}, "
+            f"got {float(array[worst]):.6g} (largest difference {float(diff.max()):.3g})")
+
+
+def _factor_message(exercise: Exercise, outcomes: list[_Outcome]) -> str | None:
+    """Name a factor between the answer and the reference, if there is one on every input."""
+    ratios = []
+    for o in outcomes:
+        got, want = as_array(o.got), as_array(o.expected)
+        r = 1.0 if o.ok else (_ratio(got, want) if got is not None and want is not None else None)
+        if r is None:
+            return None
+        ratios.append(r)
+    if all(_fits(r, 1.0) for r in ratios):
+        return None
+    advice = exercise.factor_advice
+    named = {}
+    for o in outcomes:
+        for key, value in {**o.case.quantities, **CONSTANTS}.items():
+            named.setdefault(key, []).append(float(value))
+    for key, values in named.items():
+        if len(values) != len(outcomes):
+            continue
+        if all(_fits(r, v) for r, v in zip(ratios, values)):
+            return (f"off by a factor of {key}: your values are {key} times too large "
+                    f"({ratios[-1]:.4g}x on the last input). {advice.get(key, '')}").strip()
+        if all(_fits(1.0 / r, v) for r, v in zip(ratios, values)):
+            return (f"off by a factor of 1/{key}: your values are {key} times too small "
+                    f"({ratios[-1]:.4g}x on the last input). {advice.get('1/' + key, '')}").strip()
+    if np.allclose(ratios, ratios[0], rtol=2e-3):
+        return (f"off by a constant factor: your values are {ratios[0]:.4g} times the expected ones on every "
+                f"input. {advice.get('constant', '')}").strip()
+    for key, values in named.items():
+        if len(values) != len(outcomes) or len(set(values)) < 2 or key in CONSTANTS:
+            continue
+        for power in (1, -1, 2, -2):
+            scaled = [r / v**power for r, v in zip(ratios, values)]
+            if np.allclose(scaled, scaled[0], rtol=2e-3):
+                trend = "grows" if power > 0 else "shrinks"
+                law = f"~{key}" if power > 0 else f"~1/{key}"
+                return (f"off by a factor that {trend} with {key} (your values / expected = "
+                        f"{', '.join(f'{r:.3g}' for r in ratios)} on the {len(ratios)} inputs). "
+                        f"{advice.get(law, '')}").strip()
+    return None
+
+
+def _gradient_problem(exercise: Exercise, functions: Sequence[Callable], case: Case) -> str | None:
+    """A message if TensorFlow cannot differentiate the participant's result w.r.t. its inputs."""
+    if exercise.watch is None:
+        return None
+    watched = exercise.watch(case)
+    with tf.GradientTape() as tape:
+        for tensor in watched:
+            tape.watch(tensor)
+        out = call(functions, case)
+        if not tf.is_tensor(out):
+            return (f"gradient missing: your function returned a {type(out).__name__}, so tf.GradientTape cannot "
+                    "differentiate it; use TensorFlow operations (tf.reduce_sum, tf.einsum, ...) instead of "
+                    "NumPy or .numpy()")
+        total = tf.reduce_sum(tf.cast(out, tf.float32))
+    grads = tape.gradient(total, watched)
+    if any(g is None for g in grads):
+        return ("gradient missing: tf.GradientTape gives None for the input, so the optimiser could not use "
+                "this loss; the chain is broken (NumPy, .numpy(), float() or tf.stop_gradient inside?)")
+    return None
