@@ -198,8 +198,10 @@ class FeatureExtractor:
         deepest = max(self.layers, key=VGG19_LAYERS.index)
         key = (self.spec.kind, str(self.spec.path), self.spec.seed, pooling)
         base = _CACHE.get(key)
-        if base is None:
-            base = build_vgg19(spec=self.spec, pooling=pooling)
+        if base is None or VGG19_LAYERS.index(base.layers[-1].name) < VGG19_LAYERS.index(deepest):
+            # Build only as deep as needed (random init of all of VGG19 takes a second); each
+            # layer has its own seed, so a deeper rebuild has the same weights in common layers.
+            base = build_vgg19(last_layer=deepest, spec=self.spec, pooling=pooling)
             _CACHE[key] = base
         upto = [layer for layer in base.layers if VGG19_LAYERS.index(layer.name) <= VGG19_LAYERS.index(deepest)]
         inputs = keras.Input(shape=(None, None, 3))
