@@ -18,6 +18,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from PIL import Image
+
 from . import constants as C
 from .errors import StyleTransferError
 from .record import library_versions, machine_description, sha256_file
@@ -148,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
+        # Pillow warns before our own size check rejects the image with a one-line error.
+        warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
         try:
             return args.handler(args, argv)
         except StyleTransferError as exc:

@@ -40,7 +40,7 @@ from .transfer import StyleTransfer, check_weight
 from .weights import RandomWeightsWarning, WeightsSpec, resolve_weights
 
 __all__ = ["RunOptions", "Outcome", "IMAGE_SUFFIXES", "resolve_source", "check_output", "validate",
-           "resolve_weights_loudly", "random_weights_warning", "execute"]
+           "resolve_weights_quietly", "random_weights_warning", "execute"]
 
 #: Output file types (the format follows the suffix).
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp")
@@ -174,14 +174,11 @@ def random_weights_warning(spec: WeightsSpec) -> str:
             f"`--weights imagenet`, for the real result.{why}")
 
 
-def resolve_weights_loudly(weights: str, *, seed: int, warn: Callable[[str], None]) -> WeightsSpec:
-    """:func:`resolve_weights`, turning the random-weights warning into one loud message."""
+def resolve_weights_quietly(weights: str | os.PathLike, *, seed: int) -> WeightsSpec:
+    """:func:`resolve_weights` without the Python warning; print :func:`random_weights_warning` instead."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RandomWeightsWarning)
-        spec = resolve_weights(weights, seed=seed)
-    if spec.is_random:
-        warn(random_weights_warning(spec))
-    return spec
+        return resolve_weights(weights, seed=seed)
 
 
 class _Watch:
@@ -271,8 +268,8 @@ def execute(
     began = time.perf_counter()
     parameters = validate(options)
     output = check_output(options.output)
-    spec = resolve_weights_loudly(options.weights, seed=options.seed, warn=warn)
     content_src, style_src = resolve_source(options.content), resolve_source(options.style)
+    spec = resolve_weights_quietly(options.weights, seed=options.seed)
     problem = StyleTransfer(
         content_src, style_src, size=options.size, style_size=options.style_size,
         content_layers=parameters["content_layers"], style_layers=parameters["style_layers"],
@@ -282,6 +279,8 @@ def execute(
     )
     setup = time.perf_counter() - began
     parameters["style_layer_weights"] = dict(problem.style_layer_weights)
+    if spec.is_random:
+        warn(random_weights_warning(spec))
     height, width = problem.content_image.shape[:2]
     say(f"stylising {options.content} ({width}x{height}) with {options.style}: up to {options.max_evals} "
         f"{options.optimizer} evaluations, {spec.label}")
