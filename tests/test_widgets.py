@@ -1,0 +1,300 @@
+"""The live sliders, driven from Python: set slider values, click buttons, watch the optimiser.
+
+Every problem is built through a spy factory whose ``run`` records what the optimiser received
+(the starting image and the weights in force) and how many runs are active at once. Waits are on
+events with timeouts, never on sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from styletransfer import StyleTransfer, load_image, load_sample
+from styletransfer.errors import ParameterError
+from styletransfer.steering import Steerer, resize_to
+from styletransfer.widgets import explore, loss_plot_png, png_bytes
+
+pytest.importorskip("ipywidgets")
+pytestmark = pytest.mark.slow  # each test builds a small VGG19 problem and traces it: a few seconds
+
+TIMEOUT = 120.0  # generous: the machine may be busy; a hang fails instead of blocking forever
+FOREVER = 10**6  # evaluations of a run that only a change or Stop can end
+
+
+class RunSpy:
+    """Problem factory whose problems' ``run`` records every call and counts concurrent runs."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.calls: list[dict] = []
+        self.problems: list[StyleTransfer] = []
+        self.active = 0
+        self.max_active = 0
+        self.fail_next = False
+
+    def factory(self, *args, **kwargs) -> StyleTransfer:
+        problem = StyleTransfer(*args, **kwargs)
+        problem.run = self._wrap(problem, problem.run)
+        self.problems.append(problem)
+        return problem
+
+    def _wrap(self, problem, original):
+        def run(**options):
+            call = {"init": np.array(options["init"], copy=True), "problem": problem, "evaluating": threading.Event(),
+                    **{k: getattr(problem, k) for k in ("content_weight", "style_weight", "tv_weight")}}
+            user_callback = options["callback"]
+
+            def callback(progress):
+                call["evaluating"].set()
+                return user_callback(progress)
+
+            with self.cond:
+                self.active += 1
+                self.max_active = max(self.max_active, self.active)
+                self.calls.append(call)
+                self.cond.notify_all()
+            try:
+                if self.fail_next:
+                    self.fail_next = False
+                    raise RuntimeError("injected failure")
+                call["result"] = original(**{**options, "callback": callback})
+                return call["result"]
+            finally:
+                with self.cond:
+                    self.active -= 1
+                    self.cond.notify_all()
+
+        return run
+
+    def wait_calls(self, count: int) -> dict:
+        """Wait until the ``count``-th run has started and evaluated at least once; return it."""
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.calls) >= count, TIMEOUT), f"run {count} never started"
+            call = self.calls[count - 1]
+        assert call["evaluating"].wait(TIMEOUT), f"run {count} never evaluated"
+        return call
+
+
+@pytest.fixture(scope="module")
+def images():
+    return load_sample("chelsea", size=48), load_sample("starry_night", size=48)
+
+
+@pytest.fixture
+def spy():
+    return RunSpy()
+
+
+@pytest.fixture
+def make(images, spy):
+    """Build an explorer on 32-48 px images with random weights; closed after the test."""
+    made = []
+
+    def build(**options):
+        options = {"size": 32, "sizes": (32, 48), "weights": "random", "debounce": 0.0, "preview_interval": 0.0,
+                   "evals_per_run": 4, "problem_factory": spy.factory, **options}
+        explorer = explore(*images, **options)
+        made.append(explorer)
+        return explorer
+
+    yield build
+    for explorer in made:
+        explorer.close()
+        assert not explorer.steerer._thread.is_alive(), "the worker thread must end on close()"
+
+
+def run_once(ex) -> None:
+    ex.run_button.click()
+    assert ex.steerer.wait_idle(TIMEOUT)
+
+
+def test_slider_change_reaches_the_optimiser_and_continues_from_the_current_image(make, spy):
+    ex = make()
+    run_once(ex)
+    first = ex.steerer.image.copy()
+    assert not np.array_equal(first, ex.steerer.start_image), "a run must change the image"
+
+    ex.beta.value = 1000.0
+    assert ex.steerer.wait_idle(TIMEOUT)
+    call = spy.calls[-1]
+    assert len(spy.calls) == 2, "a slider change restarts the optimisation (live mode)"
+    assert call["style_weight"] == pytest.approx(ex.beta.value, rel=1e-6)
+    assert call["content_weight"] == pytest.approx(ex.alpha.value, rel=1e-6)
+    assert np.array_equal(call["init"], first), "warm start: the run continues from the previous image"
+    assert call["problem"] is spy.problems[0], "a weight change must not rebuild the problem"
+
+    ex.alpha.value, ex.tv.value = 0.01, 1e-4
+    assert ex.steerer.wait_idle(TIMEOUT)
+    problem = spy.problems[0]
+    assert problem.content_weight == pytest.approx(ex.alpha.value, rel=1e-6)
+    assert problem.tv_weight == pytest.approx(ex.tv.value, rel=1e-6)
+    assert spy.calls[-1]["content_weight"] == pytest.approx(ex.alpha.value, rel=1e-6)
+    assert ex.preview.value == png_bytes(ex.steerer.image), "the preview shows the current image"
+    assert "α/β = <b>1.0e-05</b>" in ex.ratio.value
+
+
+def test_a_new_change_cancels_the_running_one_cleanly(make, spy):
+    ex = make(evals_per_run=FOREVER)
+    ex.beta.value = 100.0
+    first = spy.wait_calls(1)
+    ex.beta.value = 1000.0
+    second = spy.wait_calls(2)
+    assert first["result"].stop_reason == "stopped", "the first run is stopped, not left running"
+    assert np.array_equal(second["init"], first["result"].image), "the next run continues from the stopped one"
+    assert second["style_weight"] == pytest.approx(ex.beta.value, rel=1e-6)
+    ex.stop_button.click()
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert second["result"].stop_reason == "stopped"
+    assert spy.max_active == 1
+    assert ex.steerer._thread.is_alive(), "cancelling must not kill the worker"
+
+
+def test_stop_stops_and_nothing_restarts(make, spy):
+    ex = make(evals_per_run=FOREVER)
+    ex.run_button.click()
+    spy.wait_calls(1)
+    ex.stop_button.click()
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert spy.calls[0]["result"].stop_reason == "stopped"
+    assert not ex.steerer.running
+    assert len(spy.calls) == 1
+    assert ex.steerer.evaluations == spy.calls[0]["result"].evaluations > 0
+    assert "stopped" in ex.status.value
+
+
+def test_reset_goes_back_to_the_start_image(make, spy):
+    ex = make()
+    run_once(ex)
+    assert not np.array_equal(ex.steerer.image, ex.steerer.start_image)
+    ex.reset_button.click()
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert np.array_equal(ex.steerer.image, ex.steerer.start_image)
+    assert ex.steerer.history == [] and ex.steerer.evaluations == 0
+    assert ex.preview.value == png_bytes(ex.steerer.start_image)
+    run_once(ex)
+    assert np.array_equal(spy.calls[-1]["init"], ex.steerer.start_image)
+
+
+def test_rapid_slider_changes_never_run_two_optimisations_at_once(make, spy):
+    ex = make(evals_per_run=FOREVER)
+    values = np.logspace(0, 4, 24)
+    for i, value in enumerate(values):
+        started = len(spy.calls)
+        ex.beta.value = float(value)
+        if i % 4 == 0:  # sometimes let the run get going before the next change, sometimes not
+            spy.wait_calls(started + 1)
+    with spy.cond:
+        assert spy.cond.wait_for(
+            lambda: any(c["style_weight"] == pytest.approx(values[-1], rel=1e-6) for c in spy.calls), TIMEOUT)
+    final = spy.wait_calls(len(spy.calls))
+    ex.stop_button.click()
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert spy.max_active == 1, "two optimisations ran at once"
+    assert final["style_weight"] == pytest.approx(values[-1], rel=1e-6), "the last change wins"
+    assert all(c["result"].stop_reason == "stopped" for c in spy.calls)
+    for before, after in zip(spy.calls, spy.calls[1:]):
+        assert np.array_equal(after["init"], before["result"].image), "every restart is warm"
+
+
+def test_save_writes_png_and_run_record(make, spy, tmp_path):
+    ex = make()
+    ex.beta.value = 100.0
+    assert ex.steerer.wait_idle(TIMEOUT)
+    target = tmp_path / "nested" / "cat.png"
+    ex.save_path.value = str(target)
+    ex.save_button.click()
+    assert np.array_equal(load_image(target), ex.steerer.image)
+    record = json.loads(target.with_suffix(".json").read_text())
+    assert record["weights"]["random"] is True and "RANDOM" in record["weights"]["label"]
+    assert record["parameters"]["style_weight"] == pytest.approx(100.0, rel=1e-6)
+    assert record["parameters"]["size"] == 32
+    assert len(record["history"]) == ex.steerer.evaluations == record["result"]["evaluations"]
+    assert [c["from_evaluation"] for c in record["steering"]["changes"]] == [0]
+    assert record["output"]["shape"] == list(ex.steerer.image.shape)
+    assert "saved" in ex.status.value
+
+
+def test_save_with_a_bad_name_reports_in_the_status_line(make, tmp_path):
+    ex = make()
+    ex.save_path.value = str(tmp_path / "cat.jpg")
+    ex.save_button.click()
+    assert "save failed" in ex.status.value and ".png" in ex.status.value
+    assert not (tmp_path / "cat.jpg").exists()
+
+
+def test_random_weights_are_labelled(make):
+    ex = make()
+    run_once(ex)
+    assert "RANDOM-WEIGHT VGG19" in ex.status.value and "crimson" in ex.status.value
+    assert "RANDOM-WEIGHT VGG19" in ex.banner.value and "styletransfer fetch" in ex.banner.value
+    assert "evaluation 4" in ex.status.value and "s/evaluation" in ex.status.value
+
+
+def test_size_change_rebuilds_and_warm_starts_from_the_resized_image(make, spy):
+    ex = make()
+    run_once(ex)
+    small = ex.steerer.image.copy()
+    ex.size.value = 48
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert len(spy.problems) == 2 and max(spy.problems[1].shape[1:3]) == 48
+    call = spy.calls[-1]
+    assert call["problem"] is spy.problems[1]
+    assert np.array_equal(call["init"], resize_to(small, spy.problems[1].shape[1:3]))
+    assert ex.steerer.image.shape[:2] == spy.problems[1].shape[1:3]
+    assert ex.steerer.start_image.shape == ex.steerer.image.shape
+
+
+def test_content_layer_change_rebuilds_with_that_layer(make, spy):
+    ex = make()
+    ex.layer.value = "block2_conv2"
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert tuple(spy.problems[-1].content_layers) == ("block2_conv2",)
+    assert np.array_equal(spy.calls[-1]["init"], ex.steerer.start_image), "nothing ran yet: start fresh"
+
+
+def test_without_live_mode_a_change_waits_for_run(make, spy):
+    ex = make()
+    ex.live.value = False
+    ex.beta.value = 300.0
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert spy.calls == []
+    assert spy.problems[0].style_weight == pytest.approx(300.0, rel=1e-6), "weights change even when idle"
+    run_once(ex)
+    assert spy.calls[0]["style_weight"] == pytest.approx(300.0, rel=1e-6)
+
+
+def test_an_error_in_a_run_is_shown_and_the_worker_survives(make, spy):
+    ex = make()
+    spy.fail_next = True
+    ex.run_button.click()
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert "error: injected failure" in ex.status.value
+    run_once(ex)
+    assert spy.calls[-1]["result"].evaluations == 4
+
+
+def test_bad_settings_raise_one_line_errors(images):
+    steerer = Steerer(*images, size=32, weights="random", max_size=32)
+    try:
+        with pytest.raises(ParameterError, match="style_weight"):
+            steerer.update(style_weight=-1.0)
+        with pytest.raises(ParameterError, match="unknown setting"):
+            steerer.update(colour=1)
+        with pytest.raises(ParameterError, match="evals_per_run"):
+            Steerer(*images, size=32, weights="random", evals_per_run=0)
+    finally:
+        steerer.close()
+    assert not steerer.running
+
+
+def test_loss_plot_renders_history_and_change_markers():
+    history = [{"evaluation": i, "total": 10.0 / i, "content": 1.0 / i, "style": 2.0 / i, "tv": 0.1} for i in range(1, 9)]
+    markers = [(0, {"content_weight": 1.0, "style_weight": 10.0}), (4, {"content_weight": 1.0, "style_weight": 1e3})]
+    empty = loss_plot_png([])
+    plotted = loss_plot_png(history, markers, weights_label="RANDOM-WEIGHT VGG19 (seed 0)")
+    assert plotted[:8] == b"\x89PNG\r\n\x1a\n" and plotted != empty
+    assert plotted != loss_plot_png(history, markers[:1], weights_label="RANDOM-WEIGHT VGG19 (seed 0)")
