@@ -263,6 +263,9 @@ def diagnose(exercise: Exercise, outcomes: list[_Outcome], first: _Outcome) -> s
     array, want = as_array(got), as_array(expected)
     if array is None:
         return f"your function returned a {type(got).__name__}, not numbers{on}"
+    if close(array, want, rtol=exercise.rtol, atol=case.data.get("atol", exercise.atol)):
+        return (f"the values are right but the dtype is {array.dtype}; return {np.dtype(case.data['dtype'])}"
+                f"{on}")
     for mistake in exercise.mistakes:
         model = mistake.model(case)
         if model is not None and close(array, model, rtol=1e-3, atol=case.data.get("atol", 1e-4)):
@@ -276,9 +279,6 @@ def diagnose(exercise: Exercise, outcomes: list[_Outcome], first: _Outcome) -> s
             return message + on
     if array.shape != want.shape:
         return f"wrong shape: expected {want.shape}, got {array.shape}{on}"
-    if close(array, want, rtol=exercise.rtol, atol=case.data.get("atol", exercise.atol)):
-        return (f"the values are right but the dtype is {array.dtype}; return {np.dtype(case.data['dtype'])}"
-                f"{on}")
     if not np.all(np.isfinite(array)):
         return f"your result contains NaN or infinity{on}"
     diff = np.abs(array.astype(np.float64) - want.astype(np.float64))

@@ -75,7 +75,7 @@ def _grams(case: Case) -> np.ndarray:
 def gram_shape_problem(case: Case, got: np.ndarray, expected: np.ndarray) -> str | None:
     """Explain the two classic shape slips of a Gram matrix, and asymmetry."""
     b, h, w, c = case.args[0].shape
-    if got.shape == (b, h * w, h * w) or got.shape == (h * w, h * w):
+    if got.size in (b * (h * w) ** 2, (h * w) ** 2) and got.size != expected.size:
         return ("you computed F F^T (positions x positions); the Gram matrix is F^T F: "
                 f"channels x channels, shape {expected.shape}")
     if got.shape == expected.shape[1:]:
