@@ -104,11 +104,9 @@ def _mask_array(mask, shape: tuple[int, int]) -> np.ndarray:
         array = array.mean(axis=-1)
     if array.ndim != 2:
         raise ParameterError(f"a mask must be a 2-D array (height, width), got shape {array.shape}")
-    array = array.astype(np.float32)
-    if array.max(initial=0) > 1.0:
-        array = array / 255.0
+    array = array.astype(np.float32) / (255.0 if array.dtype == np.uint8 else 1.0)
     if array.min(initial=0) < 0 or array.max(initial=0) > 1:
-        raise ParameterError("mask values must lie in [0, 1] (or 0-255 for uint8 masks)")
+        raise ParameterError("mask values must lie in [0, 1] (or 0-255 for uint8 masks); rescale the mask")
     if array.shape != tuple(shape):
         from PIL import Image
 
