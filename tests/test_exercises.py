@@ -81,7 +81,7 @@ def _adam(mode):
 
 
 def _colors(luma=(0.299, 0.587, 0.114), swap=False, clip=True, dtype=np.uint8):
-    def preserve_colors(content, stylized):
+    def preserve_colors(stylized, content):
         c, s = (content, stylized) if not swap else (stylized, content)
         c, s = c.astype(np.float64), s.astype(np.float64)
         out = np.rint(c + (s @ np.array(luma) - c @ np.array(luma))[..., None])
@@ -89,7 +89,7 @@ def _colors(luma=(0.299, 0.587, 0.114), swap=False, clip=True, dtype=np.uint8):
     return preserve_colors
 
 
-def _hsv_swap(content, stylized):
+def _hsv_swap(stylized, content):
     import matplotlib.colors as mc
 
     hsv = mc.rgb_to_hsv(content / 255.0)
@@ -182,7 +182,7 @@ WRONG = {
         (_colors(luma=(0.2126, 0.7152, 0.0722)), "BT.709"),
         (_colors(dtype=np.float64), "dtype is float64"),
         (_hsv_swap, "differ from"),
-        (lambda content, stylized: stylized, "stylised image unchanged"),
+        (lambda stylized, content: stylized, "stylised image unchanged"),
     ],
 }
 SLOW = {"choose_weights"}
@@ -293,6 +293,17 @@ def test_results_display_as_coloured_html_and_plain_text():
     assert "#b71c1c" in bad._repr_html_() and not bad and str(bad).startswith("\u2718")
     assert "#37474f" in todo._repr_html_()
     assert "<script" not in ex.convolve.check(lambda im, k: 1 / 0)._repr_html_()
+
+
+def test_colour_reference_is_the_library_preserve_colors():
+    from styletransfer import color
+    from styletransfer.exercises.colors import _reference
+
+    rng = np.random.default_rng(0)
+    stylized, content = (rng.integers(0, 256, (16, 20, 3), dtype=np.uint8) for _ in range(2))
+    case = ex.Case("16x20", (stylized, content))
+    np.testing.assert_array_equal(_reference(case), color.preserve_colors(stylized, content))
+    assert ex.preserve_colors.check(ex.preserve_colors.solution(show=False)).passed
 
 
 def test_unknown_exercise_lists_the_choices():

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import sys
 
-from ._checking import Case, Exercise, Mistake
+from ._checking import Case, Mistake
+from ._exercise import Exercise
 from ._feedback import CheckResult, Note
 from .bugs import GRAM_BUG, STYLE_LOSS_BUG
 from .colors import PRESERVE_COLORS

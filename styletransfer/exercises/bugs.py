@@ -13,7 +13,8 @@ import tensorflow as tf
 
 from styletransfer import losses as L
 
-from ._checking import Case, Exercise, Mistake
+from ._checking import Case, Mistake
+from ._exercise import Exercise
 from .losses import GRAM_ADVICE, feature_cases, gram_shape_problem
 
 __all__ = ["STYLE_LOSS_BUG", "GRAM_BUG", "buggy_style_layer_loss", "buggy_gram_matrix"]

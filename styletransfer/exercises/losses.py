@@ -7,7 +7,8 @@ import tensorflow as tf
 
 from styletransfer import losses as L
 
-from ._checking import Case, Exercise, Mistake
+from ._checking import Case, Mistake
+from ._exercise import Exercise
 
 __all__ = ["GRAM_MATRIX", "CONTENT_LOSS", "STYLE_LOSS", "TOTAL_VARIATION", "feature_cases", "gram_shape_problem"]
 

@@ -8,7 +8,8 @@ import tensorflow as tf
 from styletransfer import images
 from styletransfer.constants import IMAGENET_MEAN_BGR
 
-from ._checking import Case, Exercise, Mistake
+from ._checking import Case, Mistake
+from ._exercise import Exercise
 
 __all__ = ["COUNT_PARAMETERS", "CONVOLVE", "PREPROCESSING", "SOBEL_X"]
 

@@ -11,7 +11,8 @@ import tensorflow as tf
 
 from styletransfer import losses as L
 
-from ._checking import Exercise, as_array, call, close
+from ._checking import as_array, call, close
+from ._exercise import Exercise
 
 __all__ = ["ADAM_STEP", "CHOOSE_WEIGHTS", "STYLE_BOUND", "CONTENT_BOUND", "RUN_EVALS", "RUN_SIZE", "weights_run"]
 
