@@ -84,28 +84,31 @@ class _Tracker:
 
         self.problem, self.max_evals = problem, max_evals
         self.callback, self.every, self.stop_event = callback, max(1, int(callback_every)), stop_event
-        self.count, self.best_loss, self.best_x, self.history = 0, math.inf, None, []
+        self.count, self.best_loss, self.best_x, self.best_record, self.history = 0, math.inf, None, None, []
         self.start = time.perf_counter()
         self.bar = tqdm(total=max_evals, desc="style transfer", unit="eval", disable=not progress, leave=False)
 
     def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """Loss and gradient (a float32 array) at ``x``; raises :class:`_Stop` to end the run."""
         if self.stop_event is not None and self.stop_event.is_set():
             raise _Stop("stopped", "stopped on request")
         if self.count >= self.max_evals:
             raise _Stop("max_evals", f"reached {self.max_evals} evaluations")
         total, terms, grad = self.problem.loss_and_grad(x.reshape(self.problem.shape))
-        total = float(total)
+        total, grad = float(total), np.asarray(grad)
         self.count += 1
         record = {"evaluation": self.count, "total": total, **{k: float(v) for k, v in terms.items()}}
         self.history.append(record)
-        if not math.isfinite(total):
+        if not (math.isfinite(total) and np.isfinite(grad).all()):
+            what = f"loss became {total}" if not math.isfinite(total) else "the gradient became NaN or infinite"
             raise _Stop(
                 "nonfinite",
-                f"loss became {total} at evaluation {self.count}; returning the best image so far "
+                f"{what} at evaluation {self.count}; returning the best image so far "
                 "(lower the weights or the learning rate)",
             )
         if total < self.best_loss:
-            self.best_loss, self.best_x = total, np.array(x, dtype=np.float32, copy=True)
+            self.best_loss, self.best_record = total, record
+            self.best_x = np.array(x, dtype=np.float32, copy=True).reshape(self.problem.shape)
         self.bar.update(1)
         if self.count % 10 == 0:
             self.bar.set_postfix(loss=f"{total:.4g}")
@@ -115,7 +118,7 @@ class _Tracker:
 
     def notify(self, x, record) -> None:
         progress = Progress(
-            self.count, dict(record), deprocess(np.asarray(x).reshape(self.problem.shape)),
+            record["evaluation"], dict(record), deprocess(np.asarray(x).reshape(self.problem.shape)),
             time.perf_counter() - self.start, self.problem.spec.label,
         )
         if self.callback(progress) is True:
@@ -145,6 +148,46 @@ def adam_steps(
         v = beta_2 * v + (1 - beta_2) * grad * grad
         m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
         x = np.clip(x - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), low, high)
+
+
+def _check_options(
+    *, max_evals, optimizer, bounds, learning_rate, adam_options, callback_every, lbfgs_memory, seed
+) -> None:
+    """Raise a one-line :class:`ParameterError` for any option out of range."""
+
+    def whole(name, value, low):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ParameterError(f"{name} must be a whole number >= {low}, got {value!r}")
+
+    whole("max_evals", max_evals, 1)
+    whole("callback_every", callback_every, 1)
+    whole("lbfgs_memory", lbfgs_memory, 1)
+    if seed is not None:
+        whole("seed", seed, 0)
+    if bounds not in ("clip", "hard"):
+        raise ParameterError(f"unknown bounds mode {bounds!r}; use 'clip' or 'hard'")
+    if optimizer not in ("lbfgs", "adam"):
+        raise ParameterError(f"unknown optimizer {optimizer!r}; use 'lbfgs' (the paper) or 'adam'")
+    _positive("learning_rate", learning_rate)
+    options = dict(adam_options or {})
+    unknown = set(options) - {"beta_1", "beta_2", "epsilon"}
+    if unknown:
+        raise ParameterError(f"unknown adam_options {sorted(unknown)}; use beta_1, beta_2 and epsilon")
+    for name in ("beta_1", "beta_2"):
+        if name in options and not (_positive(name, options[name], allow_zero=True) < 1):
+            raise ParameterError(f"{name} must be in [0, 1), got {options[name]!r}")
+    if "epsilon" in options:
+        _positive("epsilon", options["epsilon"])
+
+
+def _positive(name: str, value, *, allow_zero: bool = False) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        raise ParameterError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, got {value!r}")
+    return number
 
 
 def optimize(
@@ -203,20 +246,19 @@ def optimize(
     Result
         Best image, loss history and why the run stopped.
     """
-    if not isinstance(max_evals, (int, np.integer)) or max_evals < 1:
-        raise ParameterError(f"max_evals must be a positive integer, got {max_evals!r}")
-    if bounds not in ("clip", "hard"):
-        raise ParameterError(f"unknown bounds mode {bounds!r}; use 'clip' or 'hard'")
-    if optimizer not in ("lbfgs", "adam"):
-        raise ParameterError(f"unknown optimizer {optimizer!r}; use 'lbfgs' (the paper) or 'adam'")
+    _check_options(
+        max_evals=max_evals, optimizer=optimizer, bounds=bounds, learning_rate=learning_rate,
+        adam_options=adam_options, callback_every=callback_every, lbfgs_memory=lbfgs_memory, seed=seed,
+    )
     x0 = problem.init_image(init, seed=seed).astype(np.float32)
     low, high = problem.bounds()
     tracker = _Tracker(problem, int(max_evals), callback, callback_every, progress, stop_event)
     reason, message = "converged", "converged"
 
     def fun64(x):
-        total, grad = tracker(np.asarray(x, dtype=np.float32))
-        return total, np.asarray(grad, dtype=np.float64).ravel()
+        # scipy works in float64; the network in float32. One cast each way, nothing else.
+        total, grad = tracker(x.astype(np.float32))
+        return total, grad.astype(np.float64).ravel()
 
     try:
         if optimizer == "lbfgs":
@@ -239,15 +281,16 @@ def optimize(
         warnings.warn(message, RuntimeWarning, stacklevel=2)
     best = tracker.best_x if tracker.best_x is not None else x0
     best = np.clip(best.reshape(problem.shape), low, high)
+    best_record = tracker.best_record or (tracker.history[-1] if tracker.history else None)
     result = Result(
         image=deprocess(best), history=tracker.history, best_loss=tracker.best_loss,
         evaluations=tracker.count, elapsed=time.perf_counter() - tracker.start,
         stop_reason=reason, message=message, optimizer=optimizer,
         weights_kind=problem.spec.kind, weights_label=problem.spec.label, best_batch=best,
     )
-    if callback is not None and tracker.history:
+    if callback is not None and best_record is not None:
         try:
-            tracker.notify(best, tracker.history[-1])
+            tracker.notify(best, best_record)
         except _Stop:
             pass
     return result

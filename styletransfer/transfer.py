@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -20,7 +21,10 @@ from .features import FeatureExtractor, layer_names
 from .images import ImageLike, load_image, pixel_bounds, preprocess
 from .losses import content_loss, gram_matrix, normalized_layer_weights, style_loss, total_variation_loss
 
-__all__ = ["StyleTransfer", "check_weight", "init_image"]
+__all__ = ["StyleTransfer", "check_weight", "init_image", "INIT_CHOICES"]
+
+#: Named starting images for :meth:`StyleTransfer.run` (anything else is loaded as an image).
+INIT_CHOICES: tuple[str, ...] = ("content", "noise", "style")
 
 
 def check_weight(name: str, value: float) -> float:
@@ -41,6 +45,15 @@ def init_image(init, content: np.ndarray, style: np.ndarray, *, seed: int = C.DE
     image resized to the content's shape; anything else is loaded as an image and resized.
     """
     height, width = content.shape[:2]
+    if (
+        isinstance(init, str)
+        and init not in INIT_CHOICES
+        and not init.startswith(("http://", "https://"))
+        and not Path(init).expanduser().exists()
+    ):
+        raise ParameterError(
+            f"unknown init {init!r}; use 'content', 'noise', 'style', an image file or an array"
+        )
     if isinstance(init, str) and init == "noise":
         rng = np.random.default_rng(seed)
         noise = np.clip(rng.normal(127.5, 50.0, size=(height, width, 3)), 0, 255)

@@ -1,0 +1,260 @@
+"""The optimisation loop: L-BFGS and Adam, evaluation counts, callbacks, stops, seeds, bounds."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pytest
+
+from styletransfer.errors import ParameterError
+from styletransfer.images import deprocess
+from styletransfer.optimize import Progress, Result, optimize
+
+
+class Spy:
+    """Wraps ``problem.loss_and_grad``: counts calls, keeps the points, can misbehave on call ``n``."""
+
+    def __init__(self, problem, monkeypatch, *, on_call=None):
+        self.real, self.calls, self.points, self.on_call = problem.loss_and_grad, 0, [], on_call or {}
+        monkeypatch.setattr(problem, "loss_and_grad", self)
+
+    def __call__(self, x):
+        self.calls += 1
+        self.points.append(np.array(x, dtype=np.float32, copy=True))
+        action = self.on_call.get(self.calls)
+        if action is not None:
+            return action(self.real(x))
+        return self.real(x)
+
+
+def _run(problem, **options) -> Result:
+    options.setdefault("progress", False)
+    return optimize(problem, **options)
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_reduces_the_loss_and_counts_exactly(small_problem, monkeypatch, optimizer):
+    spy = Spy(small_problem, monkeypatch)
+    result = _run(small_problem, max_evals=12, optimizer=optimizer)
+    assert spy.calls == result.evaluations == len(result.history) == 12
+    assert result.stop_reason == "max_evals" and result.optimizer == optimizer
+    totals = [h["total"] for h in result.history]
+    assert [h["evaluation"] for h in result.history] == list(range(1, 13))
+    assert result.best_loss == min(totals) < 0.8 * totals[0]
+    assert set(result.history[0]) == {"evaluation", "total", "content", "style", "tv"}
+    # The history's total is the weighted sum of its terms.
+    h = result.history[-1]
+    weighted = (small_problem.content_weight * h["content"] + small_problem.style_weight * h["style"]
+                + small_problem.tv_weight * h["tv"])
+    assert math.isclose(h["total"], weighted, rel_tol=1e-4)
+    assert result.image.dtype == np.uint8 and result.image.shape == small_problem.content_image.shape
+    assert result.is_random_weights and "RANDOM" in result.weights_label
+    assert result.seconds_per_evaluation > 0
+
+
+@pytest.mark.parametrize("max_evals", [1, 2, 5])
+def test_max_evals_is_exact_for_small_budgets(small_problem, monkeypatch, max_evals):
+    spy = Spy(small_problem, monkeypatch)
+    result = _run(small_problem, max_evals=max_evals)
+    assert spy.calls == result.evaluations == max_evals
+
+
+def test_best_image_is_the_lowest_loss_point(small_problem, monkeypatch):
+    spy = Spy(small_problem, monkeypatch)
+    result = _run(small_problem, max_evals=8, optimizer="adam", learning_rate=20.0)
+    best = int(np.argmin([h["total"] for h in result.history]))
+    low, high = small_problem.bounds()
+    np.testing.assert_array_equal(result.best_batch, np.clip(spy.points[best], low, high))
+    np.testing.assert_array_equal(result.image, deprocess(result.best_batch))
+
+
+def test_callback_every_k_evaluations(small_problem):
+    seen: list[Progress] = []
+    result = _run(small_problem, max_evals=10, callback=seen.append, callback_every=3)
+    assert [p.evaluation for p in seen[:-1]] == [3, 6, 9]
+    for p in seen:
+        assert p.image.dtype == np.uint8 and p.image.shape == small_problem.content_image.shape
+        assert {"total", "content", "style", "tv"} <= set(p.losses) and "RANDOM" in p.weights_label
+    assert seen[1].losses == result.history[5]  # evaluation 6: the losses of that evaluation
+    final = seen[-1]  # once more at the end, with the best image and its own losses
+    np.testing.assert_array_equal(final.image, result.image)
+    assert final.losses["total"] == result.best_loss
+
+
+def test_callback_returning_true_stops(small_problem):
+    calls = []
+
+    def stop_at_six(progress: Progress):
+        calls.append(progress.evaluation)
+        return progress.evaluation >= 6
+
+    result = _run(small_problem, max_evals=50, callback=stop_at_six, callback_every=2)
+    assert result.stop_reason == "stopped" and result.evaluations == 6
+    assert calls[:3] == [2, 4, 6]
+    assert "callback" in result.message
+
+
+def test_stop_event_stops(small_problem, monkeypatch):
+    event = threading.Event()
+
+    def set_event(out):
+        event.set()  # as if a UI thread pressed "stop" during the third evaluation
+        return out
+
+    Spy(small_problem, monkeypatch, on_call={3: set_event})
+    result = _run(small_problem, max_evals=50, stop_event=event)
+    assert result.stop_reason == "stopped" and result.evaluations == 3
+    assert np.isfinite(result.best_loss)
+    already = _run(small_problem, max_evals=50, stop_event=event, init="content")
+    assert already.evaluations == 0 and already.stop_reason == "stopped"
+    np.testing.assert_array_equal(already.image, small_problem.content_image)
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_keyboard_interrupt_returns_the_best_image(small_problem, monkeypatch, optimizer):
+    def interrupt(out):
+        raise KeyboardInterrupt
+
+    spy = Spy(small_problem, monkeypatch, on_call={5: interrupt})
+    result = _run(small_problem, max_evals=50, optimizer=optimizer)
+    assert result.stop_reason == "interrupted" and result.evaluations == 4 and spy.calls == 5
+    best = int(np.argmin([h["total"] for h in result.history]))
+    assert result.best_loss == result.history[best]["total"]
+    low, high = small_problem.bounds()
+    np.testing.assert_array_equal(result.best_batch, np.clip(spy.points[best], low, high))
+    assert "interrupted" in result.message
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_nonfinite_loss_stops_with_warning(small_problem, monkeypatch, optimizer):
+    def poison(out):
+        total, terms, grad = out
+        return total * float("nan"), terms, grad
+
+    spy = Spy(small_problem, monkeypatch, on_call={4: poison})
+    with pytest.warns(RuntimeWarning, match="nan.*best image"):
+        result = _run(small_problem, max_evals=50, optimizer=optimizer)
+    assert result.stop_reason == "nonfinite" and result.evaluations == 4 and spy.calls == 4
+    assert math.isfinite(result.best_loss) and result.best_loss == min(h["total"] for h in result.history[:3])
+    best = int(np.argmin([h["total"] for h in result.history[:3]]))
+    low, high = small_problem.bounds()
+    np.testing.assert_array_equal(result.best_batch, np.clip(spy.points[best], low, high))
+    assert "\n" not in result.message
+
+
+def test_nonfinite_gradient_stops(small_problem, monkeypatch):
+    def poison(out):
+        total, terms, grad = out
+        return total, terms, grad * float("inf")
+
+    Spy(small_problem, monkeypatch, on_call={2: poison})
+    with pytest.warns(RuntimeWarning, match="gradient"):
+        result = _run(small_problem, max_evals=50)
+    assert result.stop_reason == "nonfinite" and result.evaluations == 2
+
+
+def test_seeded_noise_init_is_reproducible(small_problem):
+    first = _run(small_problem, init="noise", seed=1, max_evals=4)
+    again = _run(small_problem, init="noise", seed=1, max_evals=4)
+    other = _run(small_problem, init="noise", seed=2, max_evals=4)
+    np.testing.assert_array_equal(first.best_batch, again.best_batch)
+    assert [h["total"] for h in first.history] == [h["total"] for h in again.history]
+    assert np.abs(first.best_batch - other.best_batch).mean() > 10
+    noise = deprocess(small_problem.init_image("noise", seed=1)).astype(float)
+    assert 100 < noise.mean() < 155 and noise.std() > 30  # noise around mid-grey, not the content
+
+
+def test_hard_bounds_keep_every_evaluated_pixel_in_range(small_problem, monkeypatch):
+    spy = Spy(small_problem, monkeypatch)
+    result = _run(small_problem, max_evals=10, bounds="hard")
+    low, high = small_problem.bounds()
+    for x in spy.points:
+        assert np.all(x >= low - 1e-3) and np.all(x <= high + 1e-3)
+    assert result.evaluations == 10
+
+
+def test_clip_bounds_return_a_clipped_image(small_problem, monkeypatch):
+    small_problem.set_weights(style_weight=1e4)  # a strong push, so pixels leave [0, 255]
+    try:
+        spy = Spy(small_problem, monkeypatch)
+        result = _run(small_problem, max_evals=10, bounds="clip")
+    finally:
+        small_problem.set_weights(style_weight=10.0)
+    low, high = small_problem.bounds()
+    best = int(np.argmin([h["total"] for h in result.history]))
+    outside = (spy.points[best] < low) | (spy.points[best] > high)
+    assert outside.any(), "the unbounded optimiser went out of range (what clipping is for)"
+    np.testing.assert_array_equal(result.best_batch, np.clip(spy.points[best], low, high))
+    assert np.all(result.best_batch >= low) and np.all(result.best_batch <= high)
+
+
+def test_init_choices(small_problem):
+    for init in ("content", small_problem.content_image):
+        np.testing.assert_array_equal(small_problem.init_image(init), small_problem.init_image("content"))
+    style = deprocess(small_problem.init_image("style"))
+    assert style.shape == small_problem.content_image.shape  # resized to the content's shape
+    assert not np.array_equal(style, small_problem.content_image)
+    start = np.full_like(small_problem.content_image, 200)
+    result = _run(small_problem, init=start, max_evals=1)
+    assert result.evaluations == 1
+    np.testing.assert_array_equal(result.image, start)  # one evaluation: still the start image
+
+
+def test_set_weights_changes_the_loss_without_retracing(small_problem):
+    x = small_problem.init_image("content")
+    small_problem.loss_and_grad(x)
+    traces = small_problem._compiled.experimental_get_tracing_count()
+    before, terms, _ = small_problem.loss_and_grad(x)
+    try:
+        small_problem.set_weights(style_weight=20.0, tv_weight=0.0)
+        after, terms2, _ = small_problem.loss_and_grad(x)
+        expected = small_problem.content_weight * float(terms["content"]) + 20.0 * float(terms["style"])
+        assert math.isclose(float(after), expected, rel_tol=1e-5)
+        assert not math.isclose(float(after), float(before), rel_tol=1e-3)
+        _run(small_problem, max_evals=3)
+        _run(small_problem, max_evals=3, optimizer="adam")
+    finally:
+        small_problem.set_weights(style_weight=10.0, tv_weight=1e-2)
+    assert small_problem._compiled.experimental_get_tracing_count() == traces
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_evals": 0},
+        {"max_evals": -5},
+        {"max_evals": 2.5},
+        {"max_evals": True},
+        {"optimizer": "sgd"},
+        {"bounds": "soft"},
+        {"learning_rate": float("nan")},
+        {"learning_rate": 0},
+        {"learning_rate": -1.0},
+        {"learning_rate": float("inf")},
+        {"callback_every": 0},
+        {"lbfgs_memory": 0},
+        {"seed": -1},
+        {"adam_options": {"beta1": 0.9}},
+        {"adam_options": {"beta_1": 1.0}},
+        {"adam_options": {"epsilon": 0}},
+        {"init": "nosie"},
+    ],
+)
+def test_bad_parameters(small_problem, monkeypatch, options):
+    spy = Spy(small_problem, monkeypatch)
+    with pytest.raises(ParameterError) as exc:
+        optimize(small_problem, progress=False, **{"max_evals": 2, **options})
+    assert "\n" not in str(exc.value)
+    assert spy.calls == 0  # rejected before any work
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, "a lot"])
+def test_bad_loss_weights(small_problem, value):
+    for name in ("content_weight", "style_weight", "tv_weight"):
+        before = getattr(small_problem, name)
+        with pytest.raises(ParameterError) as exc:
+            small_problem.set_weights(**{name: value})
+        assert "\n" not in str(exc.value)
+        assert getattr(small_problem, name) == before
