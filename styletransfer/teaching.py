@@ -16,6 +16,7 @@ from .errors import ParameterError
 
 __all__ = [
     "euclidean_distance",
+    "resize_to",
     "dense_parameter_count",
     "conv_parameter_count",
     "convolve2d",
@@ -50,6 +51,18 @@ def euclidean_distance(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape != b.shape:
         raise ParameterError(f"cannot compare shapes {a.shape} and {b.shape}; resize to the same shape first")
     return float(np.sqrt(np.sum((a - b) ** 2)))
+
+
+def resize_to(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """An RGB ``uint8`` image cropped (centred) to the aspect ratio ``height : width``, then resized.
+
+    Nothing is stretched: a portrait painting loses some of its top and bottom to fit a
+    landscape shape.
+    """
+    from PIL import Image, ImageOps
+
+    pil = Image.fromarray(np.asarray(image, dtype=np.uint8))
+    return np.asarray(ImageOps.fit(pil, (int(width), int(height)), Image.LANCZOS))
 
 
 def dense_parameter_count(layer_sizes: Sequence[int]) -> int:

@@ -69,11 +69,13 @@ def _read(path: Path):
     return nbformat.read(path, as_version=4)
 
 
-def _heading_index(cells, level: str, name: str) -> int | None:
+def _heading_position(cells, level: str, name: str) -> tuple[int, int] | None:
+    """``(cell index, offset in the cell)`` of the first heading ``level name``, or ``None``."""
     pattern = re.compile(rf"^{level} {re.escape(name)}\s*$", re.MULTILINE)
     for i, cell in enumerate(cells):
-        if cell.cell_type == "markdown" and pattern.search(_markdown(cell)):
-            return i
+        match = pattern.search(_markdown(cell)) if cell.cell_type == "markdown" else None
+        if match:
+            return i, match.start()
     return None
 
 
@@ -136,11 +138,12 @@ def test_title_step_overview_before_code(path):
 @pytest.mark.parametrize("path", PATHS, ids=_ids(PATHS))
 def test_sections_setup_summary_exercises(path):
     cells = _read(path).cells
-    found = {name: _heading_index(cells, "##", name) for name in ("Setup", "Summary", "Exercises")}
+    found = {name: _heading_position(cells, "##", name) for name in ("Setup", "Summary", "Exercises")}
     missing = [name for name, i in found.items() if i is None]
     assert not missing, f"{path.name}: missing sections {['## ' + m for m in missing]}"
     assert found["Setup"] < found["Summary"] < found["Exercises"], f"{path.name}: order must be Setup, Summary, Exercises"
-    after = cells[found["Setup"] + 1] if found["Setup"] + 1 < len(cells) else None
+    setup = found["Setup"][0]
+    after = cells[setup + 1] if setup + 1 < len(cells) else None
     assert after is not None and after.cell_type == "code", f"{path.name}: `## Setup` must be followed by the imports cell"
 
 
