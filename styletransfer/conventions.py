@@ -124,7 +124,8 @@ def _factors(name: str, shape: tuple[int, int]) -> tuple[float, dict[str, float]
         return conv.content_weight, {k: conv.style_weight / count * 4.0 for k in channels}, 0.0, True
     if name == "keras":
         content = conv.content_weight * n_content * m_content
-        style = {k: conv.style_weight / count * n**2 / (9.0 * 16.0 ** (_block(k) - 1)) for k, n in channels.items()}
+        style = {k: conv.style_weight / count * n**2 / 9.0 * (_positions(shape, _block(k)) / pixels) ** 2
+                 for k, n in channels.items()}
         diff2 = 2 * _TYPICAL_DIFF**2  # their (dx^2 + dy^2)^1.25 matched to ours at dx = dy = 10
         tv = conv.tv_weight * 3 * pixels * diff2**1.25 / (diff2 / 255.0**2)
         return content, style, tv, False
