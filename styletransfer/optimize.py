@@ -118,7 +118,7 @@ class _Tracker:
 
     def notify(self, x, record) -> None:
         progress = Progress(
-            record["evaluation"], dict(record), deprocess(np.asarray(x).reshape(self.problem.shape)),
+            self.count, dict(record), deprocess(np.asarray(x).reshape(self.problem.shape)),
             time.perf_counter() - self.start, self.problem.spec.label,
         )
         if self.callback(progress) is True:
@@ -225,8 +225,9 @@ def optimize(
     adam_options : dict, optional
         ``beta_1``, ``beta_2`` and ``epsilon`` for Adam.
     callback : callable, optional
-        Called with a :class:`Progress` every ``callback_every`` evaluations and once at the end;
-        returning ``True`` stops the run.
+        Called with a :class:`Progress` every ``callback_every`` evaluations and once at the end
+        (with the best image and that image's losses; ``losses["evaluation"]`` says which
+        evaluation it was); returning ``True`` stops the run.
     progress : bool
         Show a ``tqdm`` progress bar.
     stop_event : threading.Event, optional

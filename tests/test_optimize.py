@@ -80,7 +80,9 @@ def test_callback_every_k_evaluations(small_problem):
     assert seen[1].losses == result.history[5]  # evaluation 6: the losses of that evaluation
     final = seen[-1]  # once more at the end, with the best image and its own losses
     np.testing.assert_array_equal(final.image, result.image)
-    assert final.losses["total"] == result.best_loss
+    assert final.losses["total"] == result.best_loss and final.evaluation == result.evaluations == 10
+    best = min(result.history, key=lambda h: h["total"])
+    assert final.losses == best
 
 
 def test_callback_returning_true_stops(small_problem):
