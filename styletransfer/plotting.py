@@ -34,6 +34,14 @@ def _set_title(fig, title: str | None, weights_label: str | None, *, ax=None) ->
         target(full, color="crimson" if is_random else "black", fontsize=10 if ax is not None else 11)
 
 
+def _limit_log_range(ax, values, *, decades: float = 5.0) -> None:
+    """Keep a log axis to ``decades`` below its largest value, so a loss starting at 1e-15 (an exact
+    match, up to rounding) does not squash every other curve into a line."""
+    positive = [v for v in values if v > 0 and np.isfinite(v)]
+    if positive and max(positive) / min(positive) > 10**decades:
+        ax.set_ylim(bottom=max(positive) / 10**decades)
+
+
 def show_images(
     images: Sequence[np.ndarray],
     titles: Sequence[str] | None = None,
@@ -103,13 +111,16 @@ def plot_losses(
     else:
         fig = ax.figure
     runs = history if isinstance(history, dict) else {None: history}
+    drawn = []
     for name, hist in runs.items():
         steps = [h["evaluation"] for h in hist]
         for term in terms if name is None else terms[:1]:
             values = [h[term] for h in hist if term in h]
             if values:
                 ax.plot(steps[: len(values)], values, label=term if name is None else f"{name} ({term})")
+                drawn += values
     ax.set_yscale("log")
+    _limit_log_range(ax, drawn)
     ax.set_xlabel("evaluations of loss and gradient")
     ax.set_ylabel("loss")
     ax.legend()
@@ -181,11 +192,14 @@ def plot_loss_terms(
 
     fig, axes = plt.subplots(1, len(terms), figsize=(3.4 * len(terms), 3.0), squeeze=False)
     for ax, term in zip(axes.flat, terms):
+        drawn = []
         for name, hist in runs.items():
             points = [(h["evaluation"], h[term]) for h in hist if term in h and h[term] > 0]
             if points:
                 ax.plot(*zip(*points), label=name)
+                drawn += [v for _, v in points]
         ax.set_yscale("log")
+        _limit_log_range(ax, drawn)
         ax.set_title(term, fontsize=10)
         ax.set_xlabel("evaluations")
     axes.flat[0].set_ylabel("loss")

@@ -146,3 +146,13 @@ def test_png_bytes_round_trip(rng):
 
     image = rng.integers(0, 256, size=(5, 6, 3), dtype=np.uint8)
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(image)))), image)
+
+
+def test_a_loss_that_starts_at_rounding_noise_does_not_squash_the_axis(rng):
+    history = _result(rng).history
+    history[0]["content"] = 1e-15  # the content loss of the content image itself
+    fig = plot_loss_terms({"run": history}, terms=("content",))
+    bottom, top = fig.axes[0].get_ylim()
+    assert bottom > 1e-8 and top >= 1.0
+    fig = plot_losses(history, terms=("content",))
+    assert fig.axes[0].get_ylim()[0] > 1e-8
