@@ -25,7 +25,7 @@ from .errors import StyleTransferError
 from .record import library_versions, machine_description, sha256_file
 from .runner import RunOptions, execute
 from .samples import SAMPLES, cache_dir, fetch_sample
-from .weights import download_weights, keras_cache_dir, weights_cache_path, weights_status
+from .weights import download_weights, downloads_off, keras_cache_dir, weights_cache_path, weights_status
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
@@ -63,13 +63,13 @@ def _floats(text: str) -> list[float]:
 
 
 def _common(parser: argparse.ArgumentParser, *, size: int | None, evals: int | None) -> None:
-    parser.add_argument("--size", type=int, default=size, help=f"long side of the output in pixels (default {size or 'see above'})")
-    parser.add_argument("--evals", type=int, default=evals, dest="max_evals",
+    parser.add_argument("--size", type=int, default=size, metavar="PX", help=f"long side of the output in pixels (default {size or 'see above'})")
+    parser.add_argument("--evals", type=int, default=evals, dest="max_evals", metavar="N",
                         help=f"maximum number of loss-and-gradient evaluations (default {evals or 'see above'})")
     parser.add_argument("--weights", default="auto",
                         help="VGG19 weights: auto (ImageNet if available, else random, loudly), imagenet, "
                              "random, or a path to the .h5 file (default auto)")
-    parser.add_argument("--seed", type=int, default=C.DEFAULT_SEED, help="seed of random weights and noise")
+    parser.add_argument("--seed", type=int, default=C.DEFAULT_SEED, metavar="N", help="seed of random weights and noise")
     parser.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                         help="save the best image so far (and its record) every N evaluations")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("style", help="style image: path, URL or sample name (e.g. starry_night)")
     run.add_argument("-o", "--output", required=True, metavar="OUT", help="output image (.png, .jpg, .webp)")
     _common(run, size=C.DEFAULT_SIZE, evals=C.DEFAULT_MAX_EVALS)
-    run.add_argument("--style-size", type=int, help="long side of the style image (default: --size)")
+    run.add_argument("--style-size", type=int, metavar="PX", help="long side of the style image (default: --size)")
     run.add_argument("--alpha", type=float, default=C.DEFAULT_CONTENT_WEIGHT, dest="content_weight",
                      help=f"content weight (default {C.DEFAULT_CONTENT_WEIGHT})")
     run.add_argument("--beta", type=float, default=C.DEFAULT_STYLE_WEIGHT, dest="style_weight",
@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pooling", choices=("avg", "max"), default=C.DEFAULT_POOLING,
                      help="pooling between VGG blocks (default avg, as in the paper)")
     run.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs", help="default lbfgs (the paper)")
-    run.add_argument("--lr", type=float, default=5.0, dest="learning_rate", help="Adam's step size in pixel units")
+    run.add_argument("--lr", type=float, default=5.0, dest="learning_rate", metavar="LR", help="Adam's step size in pixel units")
     run.set_defaults(handler=_cmd_run)
 
     demo = sub.add_parser("demo", help="stylise a built-in photo with a built-in painting",
@@ -243,6 +243,8 @@ def _cmd_samples(args, argv) -> int:
 
 def _cmd_fetch(args, argv) -> int:
     print(f"fetching into {weights_cache_path().parent} (weights) and {cache_dir()} (samples)")
+    if downloads_off():
+        print(f"note: {C.OFFLINE_ENV_VAR} is set, so nothing is downloaded; unset it to fetch")
     items = [("VGG19 ImageNet weights", download_weights)]
     items += [(f"sample {s.name}", lambda n=s.name: fetch_sample(n)) for s in SAMPLES.values() if not s.shipped]
     failed = 0

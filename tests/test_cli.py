@@ -322,6 +322,7 @@ def test_fetch_reports_each_item_and_fails_with_status_2(capsys, tmp_path, monke
     status, out, err = call(capsys, "fetch")  # offline: the weights fail, the seeded samples are fine
     assert status == 2
     assert "FAILED  VGG19 ImageNet weights" in out and "styletransfer fetch" in out
+    assert "STYLETRANSFER_OFFLINE is set" in out
     fetched = [s.name for s in SAMPLES.values() if not s.shipped]
     for name in fetched:
         assert f"ok      sample {name}" in out
