@@ -20,29 +20,20 @@ import math
 import time
 from collections.abc import Sequence
 
-import numpy as np
-from PIL import Image
-
 from .constants import FETCH_COMMAND
 from .features import layer_name, paper_name
 from .images import ImageLike
 from .plotting import random_weights_title
+from .preview import png_bytes
 from .steering import Steerer, as_image
 
-__all__ = ["Explorer", "explore", "png_bytes", "loss_plot_png", "SIZES", "CONTENT_LAYERS"]
+__all__ = ["Explorer", "explore", "loss_plot_png", "SIZES", "CONTENT_LAYERS"]
 
 #: Image sizes offered by the size slider (long side, pixels).
 SIZES: tuple[int, ...] = (48, 64, 96, 128, 192, 256, 384, 512)
 #: Content layers offered by the dropdown (paper names; the paper's Fig. 3 compares conv2_2 and conv4_2).
 CONTENT_LAYERS: tuple[str, ...] = ("conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")
 _TERMS = {"content": "tab:blue", "style": "tab:orange", "tv": "tab:green"}
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    """Encode an RGB ``uint8`` image as PNG bytes (for ``ipywidgets.Image``)."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def loss_plot_png(history: Sequence[dict], markers: Sequence[tuple[int, dict]] = (), *,
@@ -70,6 +61,11 @@ def loss_plot_png(history: Sequence[dict], markers: Sequence[tuple[int, dict]] =
     if history:
         ax.set_yscale("log")
         ax.legend(loc="upper right", fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "press Run or move a slider", ha="center", va="center", color="grey",
+                transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
     ax.set_xlabel("evaluations", fontsize=8)
     ax.tick_params(labelsize=7)
     title, is_random = random_weights_title("loss terms (unweighted)", weights_label)

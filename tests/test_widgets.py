@@ -15,8 +15,9 @@ import pytest
 
 from styletransfer import StyleTransfer, load_image, load_sample
 from styletransfer.errors import ParameterError
+from styletransfer.preview import png_bytes
 from styletransfer.steering import Steerer, resize_to
-from styletransfer.widgets import explore, loss_plot_png, png_bytes
+from styletransfer.widgets import explore, loss_plot_png
 
 pytest.importorskip("ipywidgets")
 pytestmark = pytest.mark.slow  # each test builds a small VGG19 problem and traces it: a few seconds
