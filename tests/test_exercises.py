@@ -249,6 +249,18 @@ def test_missing_or_non_callable_function_asks_for_it(value):
     assert not result.passed and "ex.gram_matrix.check(gram_matrix)" in result.message
 
 
+def test_in_place_edits_of_the_inputs_do_not_fool_the_check():
+    solution = ex.convolve.solution(show=False)
+
+    def convolve(image, kernel):
+        out = solution(image, kernel)
+        image[:] = 0.0  # a participant's in-place edit must not change the reference's input
+        kernel[:] = 0.0
+        return out
+
+    assert ex.convolve.check(convolve).passed
+
+
 def test_forgotten_return_is_named():
     result = ex.content_loss.check(lambda f, p: None)
     assert "returned None" in result.message

@@ -117,21 +117,21 @@ def evaluate(exercise: Exercise, functions: Sequence) -> CheckResult:
             return result(PASSED if passed else FAILED, message, **details)
         outcomes = []
         for case in exercise.cases():
-            got = call(functions, case)
             expected = exercise.reference(case)
+            got = call(functions, case)
             outcomes.append(_Outcome(case, got, expected, _matches(exercise, case, got, expected)))
+        failing = [o for o in outcomes if not o.ok]
+        if failing:
+            return result(FAILED, diagnose(exercise, outcomes, failing[0]), case=failing[0].case.label)
+        missing = _gradient_problem(exercise, functions, outcomes[0].case)
+        if missing:
+            return result(FAILED, missing)
     except _Raised as raised:
         if isinstance(raised.error, NotImplementedError):
             which = names[raised.index] if len(names) > 1 else "your function"
             return result(NOT_ATTEMPTED, f"{which} still raises NotImplementedError: "
                                          "replace the '# YOUR CODE HERE' stub and run its cell again")
         return result(FAILED, raised.describe(names))
-    failing = [o for o in outcomes if not o.ok]
-    if failing:
-        return result(FAILED, diagnose(exercise, outcomes, failing[0]), case=failing[0].case.label)
-    missing = _gradient_problem(exercise, functions, outcomes[0].case)
-    if missing:
-        return result(FAILED, missing)
     labels = "; ".join(o.case.label for o in outcomes)
     return result(PASSED, f"matches the reference on all {len(outcomes)} inputs ({labels})")
 
@@ -156,8 +156,10 @@ class _Raised(Exception):
 def call(functions: Sequence[Callable], case: Case | None, *args):
     """Call the participant's function for ``case`` (or with ``args``), wrapping any exception."""
     index = case.data.get("fn", 0) if case is not None else 0
+    if case is not None:  # copies: an in-place edit must not change the reference's input
+        args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in case.args)
     try:
-        return functions[index](*(case.args if case is not None else args))
+        return functions[index](*args)
     except Exception as error:  # noqa: BLE001 - a participant's error is feedback, not a crash
         raise _Raised(error, index, functions[index], case) from None
 
