@@ -77,7 +77,8 @@ def show_images(
     rows = -(-n // columns)
     heights = [img.shape[0] / img.shape[1] for img in images]
     fig, axes = plt.subplots(
-        rows, columns, figsize=(width * columns, width * max(heights) * rows + 0.6), squeeze=False
+        rows, columns, figsize=(width * columns, width * max(heights) * rows + 0.9), squeeze=False,
+        layout="constrained",  # leaves room for two-line titles under a suptitle
     )
     for ax in axes.flat:
         ax.axis("off")
@@ -87,7 +88,6 @@ def show_images(
         if titles is not None and i < len(titles):
             ax.set_title(titles[i], fontsize=10)
     _set_title(fig, suptitle, weights_label)
-    fig.tight_layout()
     return fig
 
 
@@ -190,7 +190,9 @@ def plot_loss_terms(
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(terms), figsize=(3.4 * len(terms), 3.0), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(terms), figsize=(3.4 * len(terms), 3.2), squeeze=False, layout="constrained"
+    )
     for ax, term in zip(axes.flat, terms):
         drawn = []
         for name, hist in runs.items():
@@ -205,7 +207,6 @@ def plot_loss_terms(
     axes.flat[0].set_ylabel("loss")
     axes.flat[0].legend(fontsize=8)
     _set_title(fig, title, weights_label)
-    fig.tight_layout()
     return fig
 
 
