@@ -299,3 +299,26 @@ def test_loss_plot_renders_history_and_change_markers():
     plotted = loss_plot_png(history, markers, weights_label="RANDOM-WEIGHT VGG19 (seed 0)")
     assert plotted[:8] == b"\x89PNG\r\n\x1a\n" and plotted != empty
     assert plotted != loss_plot_png(history, markers[:1], weights_label="RANDOM-WEIGHT VGG19 (seed 0)")
+
+
+def test_bench_sliders_tiny_run_prints_and_appends_its_own_section(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_sliders.py"
+    spec = importlib.util.spec_from_file_location("bench_sliders", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\n## Core library\n\nsomeone else's section\n<!-- bench_core:end -->\n")
+    argv = ["--size", "32", "--repeats", "1", "--warm-evals", "2", "--append", "--results", str(results)]
+    assert bench.main(argv) == 0
+    out = capsys.readouterr().out
+    for mode in ("idle", "running"):
+        assert f"| {mode} | " in out
+    assert "cold restart" in out and "RANDOM-WEIGHT" in out and "debounce" in out
+    assert bench.main(argv) == 0
+    text = results.read_text()
+    assert text.startswith("# Benchmark results\n\n## Core library\n\nsomeone else's section\n<!-- bench_core:end -->")
+    assert text.count(bench.SECTION) == 1 and text.count("### ") == 2
+    assert text.index(bench.SECTION) < text.index("### ") < text.index(bench.END_MARKER)

@@ -1,0 +1,217 @@
+"""Sliders benchmark: how long from a slider change to the first updated preview.
+
+Drives :class:`styletransfer.steering.Steerer` (what the sliders call) from Python, at ``--size``
+px (default 256, chelsea with Starry Night), with the app's debounce and preview settings:
+
+1. **idle**: the optimisation has stopped; β is multiplied (or divided) by 10; time until the first
+   preview of the new run, and until the preview differs visibly (mean change >= 1 grey level).
+2. **running**: β changes while a run is under way; the running optimisation must stop cleanly and
+   the new one start from its image; same two times.
+
+Baselines from the same run, on the same problem: the median time of one loss-and-gradient
+evaluation, and a **cold restart**, what an implementation without warm starts would do on every
+change: build a new problem (targets, compiled function) and run from the content image until its
+first preview. Goal: slider change -> first updated preview <= 3 s at 256 px on 2 CPU cores.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_sliders.py                 # the real thing (about a minute)
+    .venv/bin/python benchmarks/bench_sliders.py --size 64 --repeats 2   # a quick check that it works
+    .venv/bin/python benchmarks/bench_sliders.py --append        # also record in benchmarks/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+SECTION = "## Sliders (benchmarks/bench_sliders.py)"
+END_MARKER = "<!-- bench_sliders:end -->"
+GOAL_SECONDS, GOAL_SIZE = 3.0, 256
+VISIBLE = 1.0  # mean absolute change, in grey levels, that counts as a visible update
+TIMEOUT = 600.0
+VISIBLE_TIMEOUT = 60.0
+
+
+class PreviewClock:
+    """Listener that timestamps the first preview (and first visible one) of the next run."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.armed = None
+
+    def arm(self, steerer) -> None:
+        with self.cond:
+            self.armed = {"runs": steerer.runs, "before": steerer.image.astype(np.float32),
+                          "start": time.perf_counter(), "first": None, "visible": None}
+
+    def __call__(self, event, steerer, payload) -> None:
+        if event != "preview":
+            return
+        with self.cond:
+            armed = self.armed
+            if armed is None or steerer.runs <= armed["runs"]:
+                return  # a preview of the run that was running before the change
+            now = time.perf_counter() - armed["start"]
+            if armed["first"] is None:
+                armed["first"], armed["first_eval"] = now, payload.evaluation
+            change = np.abs(payload.image.astype(np.float32) - armed["before"]).mean()
+            if armed["visible"] is None and change >= VISIBLE:
+                armed["visible"], armed["visible_eval"] = now, payload.evaluation
+            self.cond.notify_all()
+
+    def wait(self, key: str, timeout: float = TIMEOUT) -> dict:
+        with self.cond:
+            if not self.cond.wait_for(lambda: self.armed[key] is not None, timeout):
+                raise TimeoutError(f"no {key} preview within {timeout:.0f} s")
+            return dict(self.armed)
+
+
+def change_latency(steerer, clock: PreviewClock, factor: float, *, running: bool) -> dict:
+    """Multiply β by ``factor`` (while a run is under way if ``running``); time the previews."""
+    if running:
+        clock.arm(steerer)
+        steerer.start()
+        clock.wait("first")  # the run is going
+    clock.arm(steerer)
+    steerer.update(style_weight=steerer.settings["style_weight"] * factor)
+    out = clock.wait("first")
+    try:
+        out = clock.wait("visible", timeout=VISIBLE_TIMEOUT)
+    except TimeoutError:
+        pass  # reported as n/a
+    steerer.stop()
+    steerer.wait_idle(TIMEOUT)
+    return out
+
+
+def evaluation_seconds(problem, repeats: int) -> float:
+    """Median seconds of one loss-and-gradient evaluation (as the optimiser calls it)."""
+    x = problem.init_image("content")
+    times = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        total, _, grad = problem.loss_and_grad(x)
+        float(total), np.asarray(grad)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
+
+
+def cold_restart(steerer) -> float:
+    """Seconds to build a new problem and reach the first preview of a run from the content image."""
+    from styletransfer.transfer import StyleTransfer
+
+    seen = threading.Event()
+    start = time.perf_counter()
+    problem = StyleTransfer(steerer.content_source, steerer.style_source, size=steerer.settings["size"],
+                            weights=steerer.problem.spec, style_weight=steerer.settings["style_weight"])
+    problem.run(init="content", max_evals=2, progress=False, callback=lambda p: seen.set(), callback_every=2)
+    assert seen.is_set()
+    return time.perf_counter() - start
+
+
+def measure(size: int, repeats: int, warm_evals: int) -> dict:
+    from styletransfer.steering import Steerer
+
+    steerer = Steerer("chelsea", "starry_night", size=size, weights="random", evals_per_run=10**6, max_size=size)
+    clock = PreviewClock()
+    steerer.subscribe(clock)
+    try:
+        steerer.evals_per_run = warm_evals
+        steerer.start()  # compile and get some style in, as after the first Run press
+        steerer.wait_idle(TIMEOUT)
+        steerer.evals_per_run = 10**6
+        rows = {"idle": [], "running": []}
+        for i in range(repeats):
+            factor = 10.0 if i % 2 == 0 else 0.1
+            for mode in rows:
+                rows[mode].append(change_latency(steerer, clock, factor, running=mode == "running"))
+        per_eval = evaluation_seconds(steerer.problem, max(3, repeats))
+        cold = statistics.median(cold_restart(steerer) for _ in range(max(1, repeats // 2)))
+        return {"size": size, "shape": steerer.problem.shape[1:3], "rows": rows, "per_eval": per_eval,
+                "cold": cold, "debounce": steerer.debounce, "label": steerer.weights_label, "repeats": repeats}
+    finally:
+        steerer.close()
+
+
+def _median(rows: Sequence[dict], key: str) -> float | None:
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def markdown(m: dict) -> str:
+    """The results as a markdown fragment: one table row per mode, then the baselines."""
+    judged = m["size"] == GOAL_SIZE
+    lines = [f"| β change while | first preview s | visible change s | × one evaluation | × cold restart |"
+             f"{' goal <= 3 s |' if judged else ''}",
+             "|---|---:|---:|---:|---:|" + ("---|" if judged else "")]
+    for mode, rows in m["rows"].items():
+        first, visible = _median(rows, "first"), _median(rows, "visible")
+        cells = [mode, f"{first:.2f}", "n/a" if visible is None else f"{visible:.2f}",
+                 f"{first / m['per_eval']:.1f}", f"{first / m['cold']:.2f}"]
+        if judged:
+            cells.append("ok" if first <= GOAL_SECONDS else "over")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"- image {m['shape'][1]}x{m['shape'][0]} px; medians of {m['repeats']} changes per mode "
+        f"(β × 10 and ÷ 10 alternately); times include the {m['debounce']:.1f} s debounce",
+        f"- baselines, same run: one loss-and-gradient evaluation {m['per_eval']:.3f} s; cold restart "
+        f"(new problem + run from the content image to its first preview) {m['cold']:.2f} s",
+        f"- weights: {m['label']} (timing does not depend on the weight values)",
+    ]
+    return "\n".join(lines)
+
+
+def machine_line() -> str:
+    from styletransfer.record import library_versions, machine_description
+
+    info, versions = machine_description(), library_versions()
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    return (f"{info['cpu']}, {info['usable_cores']} usable cores; load average {load} at the start; "
+            f"TensorFlow {versions['tensorflow']}")
+
+
+def append_results(text: str, header: str, path: Path = RESULTS) -> None:
+    """Add a dated subsection to this benchmark's section of RESULTS.md (created at the end if missing)."""
+    from styletransfer.images import atomic_write_bytes
+
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    old = path.read_text() if path.exists() else "# Benchmark results\n"
+    if END_MARKER not in old:
+        old = old.rstrip("\n") + f"\n\n{SECTION}\n\n{END_MARKER}\n"
+    entry = f"### {stamp}\n\n{header}\n\n{text}\n\n"
+    atomic_write_bytes(path, old.replace(END_MARKER, entry + END_MARKER, 1).encode())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=GOAL_SIZE, help="long side in px (default 256)")
+    parser.add_argument("--repeats", type=int, default=4, help="changes per mode (median; default 4)")
+    parser.add_argument("--warm-evals", type=int, default=20, help="evaluations before the first change")
+    parser.add_argument("--append", action="store_true", help=f"also record the results in {RESULTS.name}")
+    parser.add_argument("--results", type=Path, default=RESULTS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    header = machine_line()
+    print(f"# bench_sliders: {header}\n", flush=True)
+    text = markdown(measure(args.size, args.repeats, args.warm_evals))
+    print(text)
+    if args.append:
+        append_results(text, header, args.results)
+        print(f"\nappended to {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
