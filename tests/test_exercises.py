@@ -123,6 +123,7 @@ WRONG = {
     "gram_matrix": [
         (_gram, "factor of H*W"),
         (lambda f: _gram(f) / (_hw(f) * f.shape[-1]), "1/N"),
+        (lambda f: _gram(f) / tf.cast(tf.size(f), tf.float32), "tf.size counts the batch"),
         (lambda f: tf.linalg.matmul(*[tf.reshape(f, (f.shape[0], -1, f.shape[-1]))] * 2, transpose_b=True), "F F^T"),
         (lambda f: _gram(f)[0] / _hw(f), "batch dimension missing"),
         (lambda f: np.einsum("bhwi,bhwj->bij", f, f) / _hw(f), "gradient missing"),

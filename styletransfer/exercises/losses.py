@@ -61,7 +61,7 @@ def feature_cases(seed: int, shapes=FEATURE_SHAPES, *, pairs: bool = False) -> l
     for shape, label in shapes:
         b, h, w, c = shape
         tensors = [tf.constant(rng.gamma(1.0, 1.0, size=shape), tf.float32) for _ in range(2 if pairs else 1)]
-        quantities = {"H*W": h * w, "N": c, "H*W*N": h * w * c, "3 (colour channels)": 3}
+        quantities = {"H*W": h * w, "N": c, "H*W*N": h * w * c, "batch*N": b * c, "3 (colour channels)": 3}
         if pairs:
             quantities = {"the number of elements": b * h * w * c, "half the number of elements": b * h * w * c / 2}
         cases.append(Case(label, tuple(tensors), quantities))
@@ -91,6 +91,7 @@ GRAM_ADVICE = {
     "1/H*W": "You divided by H*W twice: divide once.",
     "1/N": "The library divides by H*W only, not by the number of channels N.",
     "1/H*W*N": "Divide by H*W only (the number of positions), not by the number of elements.",
+    "1/batch*N": "tf.size counts the batch and the channels too: divide by H*W only.",
     "~H*W": "The normalisation must follow this feature map's own size: features.shape[1] * features.shape[2].",
 }
 
