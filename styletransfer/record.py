@@ -11,6 +11,10 @@ Example
 ...                       content=problem.content_image, style=problem.style_image,
 ...                       output="cat.png")                        # doctest: +SKIP
 >>> write_record(record_path("cat.png"), record)                    # doctest: +SKIP
+
+or both steps at once (what a Save button does)::
+
+    save_result("cat.png", result, {"size": 256}, content=problem.content_image, style=problem.style_image)
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .images import atomic_write_bytes
+from .images import atomic_write_bytes, save_image
 
 __all__ = [
     "RECORD_SCHEMA",
@@ -41,6 +45,7 @@ __all__ = [
     "machine_description",
     "build_record",
     "write_record",
+    "save_result",
 ]
 
 #: Identifies the layout of the JSON file; bump the number when fields change meaning.
@@ -225,3 +230,14 @@ def write_record(path: str | os.PathLike, record: Mapping[str, Any]) -> Path:
     """Write a record as indented JSON, atomically; returns the path written."""
     text = json.dumps(_plain(record), indent=2, allow_nan=False)
     return atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+
+
+def save_result(path: str | os.PathLike, result, parameters: Mapping[str, Any], **record_options) -> tuple[Path, Path]:
+    """Save ``result.image`` to ``path`` and its record next to it (same stem, ``.json``), atomically.
+
+    ``record_options`` go to :func:`build_record` (``content``, ``style``, ``weights``, ``timings``...).
+    Returns the image path and the record path.
+    """
+    image = save_image(result.image, path)
+    record = build_record(result, parameters, output=image, **record_options)
+    return image, write_record(record_path(image), record)

@@ -13,6 +13,7 @@ best image and its record, with ``stop_reason`` ``"interrupted"``.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -31,10 +32,10 @@ import numpy as np
 from . import constants as C
 from .errors import ImageError, ParameterError, StyleTransferError
 from .features import layer_names
-from .images import deprocess, load_image, save_image
+from .images import deprocess, load_image
 from .losses import normalized_layer_weights
 from .optimize import Result, optimize
-from .record import build_record, record_path, write_record
+from .record import save_result
 from .samples import SAMPLES, sample_path
 from .transfer import StyleTransfer, check_weight
 from .weights import RandomWeightsWarning, WeightsSpec, resolve_weights
@@ -285,14 +286,12 @@ def execute(
     say(f"stylising {options.content} ({width}x{height}) with {options.style}: up to {options.max_evals} "
         f"{options.optimizer} evaluations, {spec.label}")
 
-    def write(result: Result, timings: dict) -> tuple[Path, dict]:
-        save_image(result.image, output)
-        record = build_record(
-            result, parameters, content=problem.content_image, style=problem.style_image,
-            content_source=content_src, style_source=style_src, output=output, weights=spec,
+    def write(result: Result, timings: dict) -> Path:
+        return save_result(
+            output, result, parameters, content=problem.content_image, style=problem.style_image,
+            content_source=content_src, style_source=style_src, weights=spec,
             timings=timings, extra={"command": options.command},
-        )
-        return write_record(record_path(output), record), record
+        )[1]
 
     def checkpoint(snapshot: Result) -> None:
         try:
@@ -306,6 +305,6 @@ def execute(
             watch, init=parameters["init"], max_evals=options.max_evals, optimizer=options.optimizer,
             learning_rate=parameters["learning_rate"], progress=options.progress, seed=options.seed,
         )
-    path, record = write(result, {"setup": setup, **watch.timings(), "total": time.perf_counter() - began})
-    return Outcome(result, output, path, record)
+    path = write(result, {"setup": setup, **watch.timings(), "total": time.perf_counter() - began})
+    return Outcome(result, output, path, json.loads(path.read_text()))
 

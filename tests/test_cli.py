@@ -23,6 +23,7 @@ import pytest
 from PIL import Image
 
 from styletransfer import cli, runner
+from styletransfer import record as record_module
 from styletransfer.cli import main
 from styletransfer.images import load_image
 from styletransfer.samples import SAMPLES, load_sample
@@ -133,8 +134,8 @@ def test_noise_init_is_seeded(capsys, tmp_path):
 
 def test_checkpoints_save_best_image_during_the_run(capsys, tmp_path, monkeypatch):
     saved = []
-    original = runner.save_image
-    monkeypatch.setattr(runner, "save_image", lambda image, path: saved.append(path) or original(image, path))
+    original = record_module.save_image
+    monkeypatch.setattr(record_module, "save_image", lambda image, path: saved.append(path) or original(image, path))
     out = tmp_path / "ck.png"
     status, _, err = call(capsys, "run", "chelsea", "starry_night", "-o", out, *TINY[:2], "--evals", "5",
                           "--weights", "random", "-q", "--checkpoint-every", "2")

@@ -19,6 +19,7 @@ from styletransfer.record import (
     library_versions,
     machine_description,
     record_path,
+    save_result,
     write_record,
 )
 from styletransfer.weights import WeightsSpec
@@ -116,3 +117,13 @@ def test_versions_and_machine():
     assert versions["numpy"] == np.__version__ and versions["styletransfer"]
     machine = machine_description()
     assert machine["cpu"] and machine["cpu_count"] >= 1 and 1 <= machine["usable_cores"] <= machine["cpu_count"]
+
+
+def test_save_result_writes_image_then_record_with_its_digest(rng, tmp_path):
+    result = _result(rng)
+    image_path, json_path = save_result(tmp_path / "saved.png", result, {"size": 16}, content=result.image)
+    assert json_path == tmp_path / "saved.json"
+    assert np.array_equal(np.asarray(Image.open(image_path)), result.image)
+    record = json.loads(json_path.read_text())
+    assert record["output"]["sha256"] == hashlib.sha256(image_path.read_bytes()).hexdigest()
+    assert record["inputs"]["content"]["pixels_sha256"] == hashlib.sha256(result.image.tobytes()).hexdigest()
