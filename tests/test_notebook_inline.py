@@ -171,7 +171,14 @@ def test_teaching_version_equals_library(notebook, index, module, name, source):
     rng = np.random.default_rng(2015)
     for _ in range(TRIALS):
         args, kwargs = GENERATORS[qualified](rng)
-        assert_same(teaching(*args, **kwargs), library(*args, **kwargs))
+        try:
+            assert_same(teaching(*args, **kwargs), library(*args, **kwargs))
+        except AssertionError as exc:
+            shapes = [getattr(a, "shape", a) for a in args]
+            raise AssertionError(
+                f"{notebook} cell {index}: the teaching {name} differs from {qualified} for inputs "
+                f"{shapes} {kwargs}: {exc}"
+            ) from None
 
 
 @pytest.mark.parametrize("qualified", sorted(GENERATORS))
