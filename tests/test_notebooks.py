@@ -193,6 +193,56 @@ def test_ruff_passes(path):
     assert proc.returncode == 0, f"ruff on {path.name}:\n{proc.stdout}{proc.stderr}"
 
 
+def _fake_series(root: Path, count: int = 3) -> list[Path]:
+    folder = root / "notebooks"
+    folder.mkdir(parents=True)
+    paths = []
+    for n in range(count):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_markdown_cell(f"# Title {n}\n*Step {n} of 3 (part {n}) · about {5 * n + 5} minutes*\n\nText"),
+            nbformat.v4.new_code_cell("x = 1"),
+        ]
+        paths.append(folder / f"{n:02d}_part_{n}.ipynb")
+        nbformat.write(nb, paths[-1])
+    (folder / "README.md").write_text(f"intro\n{notebook_nav.INDEX_START}\nold\n{notebook_nav.INDEX_END}\nend\n")
+    return paths
+
+
+def test_nav_tool_writes_links_and_index_and_is_idempotent(tmp_path):
+    paths = _fake_series(tmp_path)
+    (tmp_path / "README.md").write_text("no markers here\n")
+    assert notebook_nav.main(["--root", str(tmp_path), "--check"]) == 1
+    changed = notebook_nav.run(tmp_path)
+    assert set(changed) == {*paths, tmp_path / "notebooks" / "README.md"}
+    assert (tmp_path / "README.md").read_text() == "no markers here\n"
+    middle = _read(paths[1])
+    nbformat.validate(middle)
+    assert [c.cell_type for c in middle.cells] == ["markdown", "markdown", "code", "markdown"]
+    assert "00_part_0.ipynb" in middle.cells[1].source and "02_part_2.ipynb" in middle.cells[1].source
+    assert "02_part_2.ipynb" in middle.cells[-1].source and middle.cells[2].outputs == []
+    assert "(last notebook)" in _read(paths[2]).cells[1].source
+    index = (tmp_path / "notebooks" / "README.md").read_text()
+    assert index.startswith("intro\n") and index.endswith("end\n") and "old" not in index
+    assert "| 01 | [Title 1](01_part_1.ipynb) | Step 1 of 3 (part 1) | 10 min |" in index
+    before = [p.read_bytes() for p in paths]
+    assert notebook_nav.run(tmp_path) == [] and [p.read_bytes() for p in paths] == before
+    assert paths[0].read_text().endswith("}\n")
+    assert notebook_nav.main(["--root", str(tmp_path), "--check"]) == 0
+
+
+def test_nav_tool_follows_a_renamed_title(tmp_path):
+    paths = _fake_series(tmp_path)
+    notebook_nav.run(tmp_path)
+    nb = _read(paths[2])
+    nb.cells[0].source = nb.cells[0].source.replace("Title 2", "A new name")
+    nbformat.write(nb, paths[2])
+    assert notebook_nav.run(tmp_path, check=True) == [paths[1], tmp_path / "notebooks" / "README.md"]
+    notebook_nav.run(tmp_path)
+    assert "A new name" in _read(paths[1]).cells[1].source
+    assert len([c for c in _read(paths[1]).cells if c.source.startswith(notebook_nav.NAV_MARKER)]) == 2
+
+
 # --------------------------------------------------------------------------------------------
 # Execution in quick mode
 # --------------------------------------------------------------------------------------------
