@@ -7,6 +7,8 @@ unless a comment says otherwise.
 from __future__ import annotations
 
 __all__ = [
+    "BOUNDS_MODES",
+    "RANGE_PENALTY_WEIGHT",
     "VGG19_BLOCKS",
     "VGG19_CONV_LAYERS",
     "VGG19_LAYERS",
@@ -83,6 +85,14 @@ DEFAULT_SIZE: int = 384
 #: Maximum number of loss-and-gradient evaluations.
 DEFAULT_MAX_EVALS: int = 300
 DEFAULT_SEED: int = 0
+
+#: How the optimiser keeps pixels in [0, 255] (see ``styletransfer.optimize.optimize``).
+BOUNDS_MODES: tuple[str, ...] = ("clip", "hard", "penalty")
+#: Weight of the out-of-range penalty of ``bounds="penalty"``, relative to the loss at the
+#: starting image ``f0``: ``w * f0 * mean((excess / 255)^2)``, where ``excess`` is how far each
+#: pixel lies outside [0, 255]. Relative, so that it does not depend on alpha, beta or the
+#: network (see benchmarks/RESULTS.md or the core report for the measurements).
+RANGE_PENALTY_WEIGHT: float = 50.0
 
 #: Smallest accepted image side: five VGG blocks need at least 16 pixels (4 poolings).
 MIN_IMAGE_SIDE: int = 16

@@ -260,3 +260,52 @@ def test_bad_loss_weights(small_problem, value):
             small_problem.set_weights(**{name: value})
         assert "\n" not in str(exc.value)
         assert getattr(small_problem, name) == before
+
+
+def test_penalty_bounds_keep_pixels_nearly_in_range(small_problem, monkeypatch):
+    low, high = small_problem.bounds()
+    worst = {}
+    small_problem.set_weights(style_weight=1e4)  # a strong push out of [0, 255]
+    try:
+        for mode in ("clip", "penalty"):
+            spy = Spy(small_problem, monkeypatch)
+            result = _run(small_problem, max_evals=15, bounds=mode)
+            best = spy.points[int(np.argmin([h["total"] for h in result.history]))]
+            worst[mode] = float(np.mean((best < low - 1) | (best > high + 1)))  # share out of range
+            assert np.all(result.best_batch >= low) and np.all(result.best_batch <= high)
+            assert result.best_loss < 0.5 * result.history[0]["total"]
+            monkeypatch.undo()
+    finally:
+        small_problem.set_weights(style_weight=10.0)
+    assert worst["clip"] > 0.01 and worst["penalty"] < worst["clip"] / 3, worst
+
+
+def test_penalty_value_and_gradient(small_problem, monkeypatch):
+    """What L-BFGS sees with bounds="penalty": the loss plus w * mean((excess / 255)^2)."""
+    import scipy.optimize
+
+    from styletransfer.constants import RANGE_PENALTY_WEIGHT
+
+    captured = {}
+
+    def fake_minimize(fun, x0, **kwargs):
+        captured["fun"], captured["x0"] = fun, x0
+        raise KeyboardInterrupt  # end the run at once
+
+    monkeypatch.setattr(scipy.optimize, "minimize", fake_minimize)
+    _run(small_problem, max_evals=5, bounds="penalty")
+    fun, x = captured["fun"], captured["x0"].copy()
+    f0 = float(small_problem.loss_and_grad(x.reshape(small_problem.shape).astype(np.float32))[0])
+    assert math.isclose(fun(x)[0], f0, rel_tol=1e-6)  # the start is in range: no penalty
+    low, high = (b.ravel().astype(np.float64) for b in small_problem.bounds())
+    x[:100] = high[:100] + 30.0  # some pixels above, some below the range
+    x[100:150] = low[100:150] - 12.5
+    f, g = fun(x)
+    total, _, grad = small_problem.loss_and_grad(x.reshape(small_problem.shape).astype(np.float32))
+    excess = np.zeros_like(x)
+    excess[:100], excess[100:150] = 30.0, -12.5
+    w = RANGE_PENALTY_WEIGHT * f0  # relative to the loss at the starting image
+    assert math.isclose(f - float(total), w * np.mean((excess / 255) ** 2), rel_tol=1e-4)
+    np.testing.assert_allclose(g - np.asarray(grad, np.float64).ravel(), 2 * w * excess / 255**2 / x.size,
+                               rtol=1e-4, atol=1e-12)
+    assert g.dtype == np.float64 and g.shape == x.shape
