@@ -339,3 +339,25 @@ def test_notebook_table_states_how_many_wrong_implementations_each_checker_faces
     rows = dict(re.findall(r"\|\s*\d+\s*\|\s*`(\w+)`\s*\|[^|\n]*\|\s*(\d+)\s*\|", text))
     assert {ex.get(name).functions[0]: len(cases) for name, cases in WRONG.items()} == {
         k: int(v) for k, v in rows.items()}
+
+
+def test_notebook_has_stub_check_and_hint_cells_for_every_exercise():
+    notebook = json.loads((ROOT / "notebooks" / "09_workshop.ipynb").read_text())
+    sources = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    for exercise in ex.EXERCISES.values():
+        names = ", ".join(exercise.functions)
+        stub = [s for s in sources if s.startswith(exercise.stub())]
+        assert len(stub) == 1, f"exercise {exercise.number}: one stub cell starting with ex.{exercise.name}.stub()"
+        assert f"if SOLUTIONS:\n    {names} = ex.{exercise.name}.solution(show=False)" in stub[0]
+        assert any(f"ex.{exercise.name}.check({names})" in s for s in sources)
+        assert any(s.startswith(f"ex.{exercise.name}.hint()") for s in sources)
+    assert any("ex.progress()" in s and "SOLUTIONS" in s for s in sources)
+
+
+def test_progress_lists_the_latest_check_of_every_exercise():
+    ex.check(2, ex.solution(2, show=False))
+    ex.check(5, lambda features, target: None)
+    board = ex.progress()
+    statuses = {number: status for number, _, status in board.rows}
+    assert statuses[2] == "passed" and statuses[5] == "failed"
+    assert not board.all_passed and "exercises correct" in str(board) and "<table>" in board._repr_html_()

@@ -38,7 +38,7 @@ import sys
 
 from ._checking import Case, Mistake
 from ._exercise import Exercise
-from ._feedback import CheckResult, Note
+from ._feedback import CheckResult, Note, Scoreboard
 from .bugs import GRAM_BUG, STYLE_LOSS_BUG
 from .colors import PRESERVE_COLORS
 from .losses import CONTENT_LOSS, GRAM_MATRIX, STYLE_LOSS, TOTAL_VARIATION
@@ -46,7 +46,8 @@ from .network import CONVOLVE, COUNT_PARAMETERS, PREPROCESSING
 from .optimization import ADAM_STEP, CHOOSE_WEIGHTS
 
 __all__ = [
-    "EXERCISES", "get", "check", "hint", "solution", "overview", "Exercise", "CheckResult", "Note", "Case",
+    "EXERCISES", "get", "check", "hint", "solution", "overview", "progress", "Exercise", "CheckResult", "Note",
+    "Scoreboard", "Case",
     "Mistake", "count_parameters", "convolve", "preprocessing", "gram_matrix", "content_loss", "style_loss",
     "total_variation_loss", "style_loss_bug", "gram_bug", "adam_step", "choose_weights", "preserve_colors",
 ]
@@ -104,3 +105,9 @@ def overview() -> str:
     """One line per exercise: number, name, what to write, title."""
     return "\n".join(f"{e.number:2d}. {e.name:<22s} write {', '.join(e.functions):<32s} {e.title}"
                      for e in EXERCISES.values())
+
+
+def progress() -> Scoreboard:
+    """The latest check of every exercise in this session (a table in Jupyter)."""
+    return Scoreboard([(e.number, e.title, e.last_result.status if e.last_result is not None else None)
+                       for e in EXERCISES.values()])

@@ -53,6 +53,7 @@ class Exercise:
         self.factor_advice = dict(factor_advice or {})
         self.watch, self.rtol, self.atol, self.bug = watch, rtol, atol, bug
         self._hints_shown = 0
+        self.last_result: CheckResult | None = None
 
     def __repr__(self) -> str:
         return f"<Exercise {self.number}: {self.title} (write {', '.join(self.functions)})>"
@@ -63,7 +64,8 @@ class Exercise:
         if not functions:
             caller = sys._getframe(1).f_globals
             functions = tuple(caller.get(name) for name in self.functions)
-        return evaluate(self, functions)
+        self.last_result = evaluate(self, functions)
+        return self.last_result
 
     def hint(self, level: int | None = None) -> Note:
         """The next hint (each call reveals one more); ``level`` picks one (1 = first)."""

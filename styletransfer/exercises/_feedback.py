@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-__all__ = ["CheckResult", "Note", "PASSED", "FAILED", "NOT_ATTEMPTED"]
+__all__ = ["CheckResult", "Note", "Scoreboard", "PASSED", "FAILED", "NOT_ATTEMPTED"]
 
 PASSED = "passed"
 FAILED = "failed"
@@ -83,3 +83,43 @@ class Note:
 
     def _repr_html_(self) -> str:
         return _box("hint", self.title, self.text)
+
+
+@dataclass
+class Scoreboard:
+    """The latest check of every exercise: ``rows`` of (number, title, status or None if never checked)."""
+
+    rows: list[tuple[int, str, str | None]]
+
+    @property
+    def passed(self) -> int:
+        return sum(status == PASSED for _, _, status in self.rows)
+
+    @property
+    def all_passed(self) -> bool:
+        return self.passed == len(self.rows)
+
+    def _line(self, status: str | None) -> tuple[str, str]:
+        if status is None:
+            return "\u00b7", "not checked yet"
+        return _STYLE[status][0], _STYLE[status][3].lower()
+
+    def __str__(self) -> str:
+        lines = [f"{self.passed} of {len(self.rows)} exercises correct"]
+        for number, title, status in self.rows:
+            symbol, word = self._line(status)
+            lines.append(f"{symbol} {number:2d}. {title}: {word}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        cells = []
+        for number, title, status in self.rows:
+            symbol, word = self._line(status)
+            ink = _STYLE[status][1] if status else "#757575"
+            cells.append(f'<tr><td>{number}</td><td>{html.escape(title)}</td>'
+                         f'<td style="color:{ink}"><b>{symbol}</b> {word}</td></tr>')
+        return (f"<p><b>{self.passed} of {len(self.rows)} exercises correct</b></p>"
+                f"<table><tr><th>#</th><th>exercise</th><th>status</th></tr>{''.join(cells)}</table>")
