@@ -380,3 +380,31 @@ def test_save_to_read_only_folder(tmp_path, rgb):
             save_image(rgb, folder / "out.png")
     finally:
         folder.chmod(0o700)
+
+
+def test_large_jpeg_decoded_at_reduced_scale(tmp_path, monkeypatch):
+    from PIL import JpegImagePlugin
+
+    ramp = np.linspace(0, 255, 1600)
+    big = np.stack([np.add.outer(ramp[:1200] * 0.5, ramp * 0.5), np.tile(ramp, (1200, 1)),
+                    np.tile(ramp[:1200, None], (1, 1600))], axis=-1).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated: the reduced decode must still be turned
+    path = tmp_path / "big.jpg"
+    Image.fromarray(big).save(path, quality=95, exif=exif)
+    drafts = []
+    real = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        drafts.append(size)
+        return real(self, mode, size)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    out = load_image(path, size=100).astype(int)
+    assert drafts and max(drafts[0]) >= 200  # asked for a reduced decode, at least twice the target
+    assert out.shape == (100, 75, 3)
+    full = Image.fromarray(np.rot90(big, -1)).resize((75, 100), Image.Resampling.LANCZOS)
+    assert np.abs(out - np.asarray(full).astype(int)).mean() < 3
+    drafts.clear()
+    load_image(Image.open(path), size=100)  # a caller's PIL image is never modified
+    assert drafts == []
