@@ -100,6 +100,10 @@ def plot_bars(
     ax.invert_yaxis()
     if log:
         ax.set_xscale("log")
+    else:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"))
     for i, v in enumerate(numbers):
         ax.text(v, i, f" {v:,.0f}" if abs(v) >= 100 else f" {v:.3g}", va="center", fontsize=8)
     ax.set_xlabel(xlabel)
