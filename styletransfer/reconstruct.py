@@ -13,12 +13,12 @@ the two weights set to zero, so they report the same :class:`~styletransfer.opti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from . import constants as C
 from .features import layer_names, paper_name
 from .images import ImageLike
-from .optimize import Progress, Result
+from .optimize import Result
 from .transfer import StyleTransfer
 
 __all__ = [
@@ -72,19 +72,20 @@ def style_problem(
     )
 
 
+def _run(problem: StyleTransfer, run_options: dict) -> Result:
+    options = {"init": "noise", **run_options}  # the paper starts from white noise
+    return problem.run(**options)
+
+
 def reconstruct_content(
     content: ImageLike,
     layer: str,
     *,
     size: int | None = C.DEFAULT_SIZE,
-    max_evals: int = C.DEFAULT_MAX_EVALS,
-    init="noise",
     weights="auto",
     pooling: str = C.DEFAULT_POOLING,
     seed: int = C.DEFAULT_SEED,
-    optimizer: str = "lbfgs",
-    callback: Callable[[Progress], bool | None] | None = None,
-    progress: bool = True,
+    **run_options,
 ) -> Result:
     """Find an image whose features at ``layer`` match the content image's, starting from noise.
 
@@ -94,16 +95,18 @@ def reconstruct_content(
         The photo to reconstruct.
     layer : str
         One VGG19 layer, paper or Keras name (``"conv4_2"``).
-    size, max_evals, init, weights, pooling, seed, optimizer, callback, progress
-        As for :class:`~styletransfer.transfer.StyleTransfer` and its ``run``.
+    size, weights, pooling, seed
+        As for :class:`~styletransfer.transfer.StyleTransfer`.
+    **run_options
+        Passed to :func:`styletransfer.optimize.optimize` (``max_evals``, ``optimizer``,
+        ``callback``, ``progress``, ...); ``init`` defaults to ``"noise"``, as in the paper.
 
     Returns
     -------
     Result
         ``history[i]["content"]`` is the content loss after ``i + 1`` evaluations.
     """
-    problem = content_problem(content, layer, size=size, weights=weights, pooling=pooling, seed=seed)
-    return problem.run(init=init, max_evals=max_evals, optimizer=optimizer, callback=callback, progress=progress)
+    return _run(content_problem(content, layer, size=size, weights=weights, pooling=pooling, seed=seed), run_options)
 
 
 def reconstruct_style(
@@ -111,24 +114,21 @@ def reconstruct_style(
     layers: Sequence[str],
     *,
     size: int | None = C.DEFAULT_SIZE,
-    max_evals: int = C.DEFAULT_MAX_EVALS,
-    init="noise",
     weights="auto",
     pooling: str = C.DEFAULT_POOLING,
     seed: int = C.DEFAULT_SEED,
-    optimizer: str = "lbfgs",
-    callback: Callable[[Progress], bool | None] | None = None,
-    progress: bool = True,
+    **run_options,
 ) -> Result:
     """Find an image whose Gram matrices on ``layers`` match the style image's, from noise.
+
+    Parameters as :func:`reconstruct_content`, with ``layers`` the style layers (equal weights).
 
     Returns
     -------
     Result
         ``history[i]["style"]`` is the style loss after ``i + 1`` evaluations.
     """
-    problem = style_problem(style, layers, size=size, weights=weights, pooling=pooling, seed=seed)
-    return problem.run(init=init, max_evals=max_evals, optimizer=optimizer, callback=callback, progress=progress)
+    return _run(style_problem(style, layers, size=size, weights=weights, pooling=pooling, seed=seed), run_options)
 
 
 def growing_layer_sets(layers: Sequence[str] = C.DEFAULT_STYLE_LAYERS) -> dict[str, tuple[str, ...]]:

@@ -96,3 +96,11 @@ def test_unknown_layer_is_a_one_line_error(cat):
 
     with pytest.raises(LayerError, match="unknown VGG19 layer"):
         reconstruct_content(cat, "conv9_9", size=SIZE, max_evals=2, weights="random", progress=False)
+
+
+def test_run_options_reach_the_optimiser(cat):
+    # Starting from the photo itself, the content loss is zero from the first evaluation.
+    result = reconstruct_content(cat, "conv2_2", size=SIZE, max_evals=3, init="content", weights="random",
+                                 progress=False, optimizer="adam")
+    assert result.optimizer == "adam" and result.evaluations == 3
+    assert result.history[0]["content"] == pytest.approx(0.0, abs=1e-9)
