@@ -237,13 +237,14 @@ def optimize(
     lbfgs_memory : int
         Number of past steps L-BFGS remembers.
     bounds : {"clip", "hard", "penalty"}
-        How pixels are kept in ``[0, 255]`` by L-BFGS. ``"clip"`` (default) optimises without
-        bounds and clips the result, as jcjohnson/neural-style does; ``"hard"`` gives L-BFGS-B
-        the bounds, which is exact but wastes its first few dozen evaluations when many pixels
-        sit on a bound (for example from the content image); ``"penalty"`` adds
+        How L-BFGS keeps pixels in ``[0, 255]``. ``"clip"`` (default) optimises without bounds
+        and clips the result, as jcjohnson/neural-style does (clipping then costs some loss).
+        ``"hard"`` gives L-BFGS-B the bounds: exact, but from the content image it can waste
+        its first few dozen evaluations while many pixels sit on a bound. ``"penalty"`` adds
         ``RANGE_PENALTY_WEIGHT * f0 * mean((excess / 255)^2)`` for pixels outside the range
-        (``f0``: the loss at the starting image) to what L-BFGS minimises (not to the reported losses) and clips the result: as fast as
-        ``"clip"``, with almost every pixel kept in range. Adam always clips after each step.
+        (``f0``: the loss at the starting image) to what L-BFGS minimises, not to the reported
+        losses, and clips the result: as fast as ``"clip"`` early, as good as ``"hard"`` later.
+        Adam always clips after each step.
 
     Returns
     -------
