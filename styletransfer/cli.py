@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pooling", choices=("avg", "max"), default=C.DEFAULT_POOLING,
                      help="pooling between VGG blocks (default avg, as in the paper)")
     run.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs", help="default lbfgs (the paper)")
+    run.add_argument("--bounds", choices=C.BOUNDS_MODES, default="clip",
+                     help="how L-BFGS keeps pixels in 0..255: clip the result (default), hard bounds, or a penalty")
     run.add_argument("--lr", type=float, default=5.0, dest="learning_rate", metavar="LR", help="Adam's step size in pixel units")
     run.set_defaults(handler=_cmd_run)
 
@@ -166,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _options(args, argv, **fixed) -> RunOptions:
     names = ("size", "max_evals", "weights", "seed", "checkpoint_every", "style_size", "content_weight",
              "style_weight", "tv_weight", "init", "content_layers", "style_layers", "style_layer_weights",
-             "pooling", "optimizer", "learning_rate")
+             "pooling", "optimizer", "learning_rate", "bounds")
     given = {name: getattr(args, name) for name in names if hasattr(args, name)}
     progress = not (args.quiet or args.no_progress)
     return RunOptions(**{**given, **fixed}, progress=progress, command=[PROG, *argv])

@@ -68,6 +68,7 @@ class RunOptions:
     pooling: str = C.DEFAULT_POOLING
     optimizer: str = "lbfgs"
     learning_rate: float = 5.0
+    bounds: str = "clip"
     weights: str = "auto"
     seed: int = C.DEFAULT_SEED
     progress: bool = True
@@ -144,6 +145,8 @@ def validate(options: RunOptions) -> dict:
         raise ParameterError(f"unknown pooling {options.pooling!r}; use 'avg' (the paper) or 'max'")
     if options.optimizer not in ("lbfgs", "adam"):
         raise ParameterError(f"unknown optimizer {options.optimizer!r}; use 'lbfgs' (the paper) or 'adam'")
+    if options.bounds not in C.BOUNDS_MODES:
+        raise ParameterError(f"unknown bounds mode {options.bounds!r}; use one of {', '.join(C.BOUNDS_MODES)}")
     content_layers, style_layers = layer_names(options.content_layers), layer_names(options.style_layers)
     layer_weights = None
     if options.style_layer_weights is not None:
@@ -163,7 +166,7 @@ def validate(options: RunOptions) -> dict:
         "tv_weight": weights["--tv (total-variation weight)"], "init": init,
         "content_layers": list(content_layers), "style_layers": list(style_layers),
         "style_layer_weights": layer_weights, "pooling": options.pooling, "optimizer": options.optimizer,
-        "learning_rate": lr, "weights": os.fspath(options.weights), "seed": options.seed,
+        "learning_rate": lr, "bounds": options.bounds, "weights": os.fspath(options.weights), "seed": options.seed,
         "checkpoint_every": options.checkpoint_every,
     }
 
@@ -304,6 +307,7 @@ def execute(
         result = optimize(
             watch, init=parameters["init"], max_evals=options.max_evals, optimizer=options.optimizer,
             learning_rate=parameters["learning_rate"], progress=options.progress, seed=options.seed,
+            bounds=options.bounds,
         )
     path = write(result, {"setup": setup, **watch.timings(), "total": time.perf_counter() - began})
     return Outcome(result, output, path, json.loads(path.read_text()))

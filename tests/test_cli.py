@@ -103,7 +103,7 @@ def test_run_options_reach_the_problem_and_the_record(capsys, tmp_path, image_fi
     status, _, err = call(
         capsys, "run", image_file, "great_wave", "-o", out, *TINY, "--init", image_file,
         "--content-layers", "conv4_2, block5_conv2", "--style-layers", "relu1_1,conv2_1",
-        "--style-layer-weights", "3,1", "--pooling", "max", "--optimizer", "adam", "--lr", "2",
+        "--style-layer-weights", "3,1", "--pooling", "max", "--optimizer", "adam", "--lr", "2", "--bounds", "hard",
         "--alpha", "0.5", "--tv", "0", "--style-size", "40", "--seed", "7",
     )
     assert status == 0, err
@@ -114,10 +114,20 @@ def test_run_options_reach_the_problem_and_the_record(capsys, tmp_path, image_fi
     assert params["style_layer_weights"] == {"block1_conv1": 0.75, "block2_conv1": 0.25}
     assert (params["pooling"], params["optimizer"], params["learning_rate"]) == ("max", "adam", 2.0)
     assert (params["content_weight"], params["tv_weight"], params["seed"]) == (0.5, 0.0, 7)
+    assert params["bounds"] == "hard"
     assert record["result"]["optimizer"] == "adam"
     assert record["weights"]["seed"] == 7
     assert max(record["inputs"]["style"]["shape"][:2]) == 40
     assert record["inputs"]["content"]["file_sha256"] == sha256(image_file)
+
+
+def test_lbfgs_with_penalty_bounds_keeps_pixels_in_range(capsys, tmp_path):
+    out = tmp_path / "pen.png"
+    status, _, err = call(capsys, "run", "chelsea", "starry_night", "-o", out, *TINY, "--bounds", "penalty",
+                          "--beta", "1000")
+    assert status == 0, err
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert record["parameters"]["bounds"] == "penalty" and record["result"]["evaluations"] == 3
 
 
 def test_noise_init_is_seeded(capsys, tmp_path):
@@ -236,7 +246,7 @@ def test_bad_images(capsys, tmp_path, kind, fragment, role):
         (["--content-layers", ","], "no layers"), (["--style-layer-weights", "1,2"], "layer weights for 5 layers"),
         (["--style-layer-weights", "1,1,1,1,nan"], "style layer weight"), (["--style-layer-weights", "0,0,0,0,0"], "positive"),
         (["--style-layer-weights", "1,x"], "comma-separated numbers"), (["--evals", "many"], "invalid int"),
-        (["--pooling", "median"], "invalid choice"), (["--optimizer", "sgd"], "invalid choice"),
+        (["--pooling", "median"], "invalid choice"), (["--bounds", "soft"], "invalid choice"), (["--optimizer", "sgd"], "invalid choice"),
         (["--init", "nowhere.png"], "not found"), (["--weights", "vgg16"], "unknown weights"),
     ],
 )
