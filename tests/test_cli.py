@@ -121,7 +121,7 @@ def test_run_options_reach_the_problem_and_the_record(capsys, tmp_path, image_fi
     assert record["inputs"]["content"]["file_sha256"] == sha256(image_file)
 
 
-def test_lbfgs_with_penalty_bounds_keeps_pixels_in_range(capsys, tmp_path):
+def test_lbfgs_with_penalty_bounds_runs_and_is_recorded(capsys, tmp_path):
     out = tmp_path / "pen.png"
     status, _, err = call(capsys, "run", "chelsea", "starry_night", "-o", out, *TINY, "--bounds", "penalty",
                           "--beta", "1000")
