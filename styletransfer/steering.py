@@ -25,7 +25,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .constants import MIN_IMAGE_SIDE
 from .errors import ParameterError
+from .features import layer_name
 from .images import ImageLike, deprocess, load_image, save_image
 from .optimize import Result
 from .record import build_record, record_path, write_record
@@ -101,7 +103,7 @@ class Steerer:
         self.preview_interval, self.debounce = float(preview_interval), float(debounce)
         self._factory = problem_factory or StyleTransfer
         self._problem_options = dict(problem_options, weights=weights)
-        self.settings = {"size": int(size), "content_layer": content_layer,
+        self.settings = {"size": int(size), "content_layer": layer_name(content_layer),
                          **{k: check_weight(k, v) for k, v in zip(_WEIGHTS, (content_weight, style_weight, tv_weight))}}
         self.problem = self._build(self.settings)
         self.start_image = deprocess(self.problem.init_image(init))
@@ -113,12 +115,13 @@ class Steerer:
         self.runs = 0
         self.elapsed = 0.0
         self._listeners: list[Listener] = []
+        self.listener_errors: list[str] = []
         self._cond = threading.Condition()
         self._cancel = threading.Event()
         self._pending: dict[str, object] = {}
         self._run_requested = False
         self._deadline = 0.0
-        self._busy = False
+        self._busy = self._in_run = False
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="styletransfer-steerer", daemon=True)
         self._thread.start()
@@ -160,7 +163,13 @@ class Steerer:
         for key, value in changes.items():
             if key in _WEIGHTS:
                 changes[key] = check_weight(key, value)
-            elif key not in _PROBLEM:
+            elif key == "content_layer":
+                changes[key] = layer_name(value)
+            elif key == "size":
+                if not isinstance(value, (int, np.integer)) or value < MIN_IMAGE_SIDE:
+                    raise ParameterError(f"size must be an integer >= {MIN_IMAGE_SIDE}, got {value!r}")
+                changes[key] = int(value)
+            else:
                 raise ParameterError(f"unknown setting {key!r}; use one of {', '.join(_WEIGHTS + _PROBLEM)}")
         with self._cond:
             self._pending.update(changes)
@@ -171,8 +180,10 @@ class Steerer:
             self._cond.notify_all()
 
     def start(self) -> None:
-        """Run ``evals_per_run`` evaluations from the current image (the Run button)."""
+        """Run ``evals_per_run`` evaluations from the current image (the Run button; no-op while running)."""
         with self._cond:
+            if self._in_run and not self._cancel.is_set():
+                return
             self._run_requested = True
             self._deadline = time.monotonic()
             self._cond.notify_all()
@@ -246,7 +257,10 @@ class Steerer:
         if event == "status":
             self.status = str(payload)
         for listener in list(self._listeners):
-            listener(event, self, payload)
+            try:
+                listener(event, self, payload)
+            except Exception as exc:  # noqa: BLE001 - a broken view must not break the optimisation
+                self.listener_errors.append(f"{event}: {type(exc).__name__}: {exc}")
 
     def _build(self, settings: dict) -> StyleTransfer:
         return self._factory(
@@ -327,10 +341,16 @@ class Steerer:
                 self._emit("preview", progress)
 
         started = time.perf_counter()
-        result = self.problem.run(
-            init=self.image, max_evals=self.evals_per_run, callback=on_progress, callback_every=1,
-            progress=False, stop_event=cancel,
-        )
+        with self._cond:
+            self._in_run = True
+        try:
+            result = self.problem.run(
+                init=self.image, max_evals=self.evals_per_run, callback=on_progress, callback_every=1,
+                progress=False, stop_event=cancel,
+            )
+        finally:
+            with self._cond:
+                self._in_run = False
         self.elapsed += time.perf_counter() - started
         del self.history[base:]
         self.history.extend({**h, "evaluation": base + h["evaluation"]} for h in result.history)

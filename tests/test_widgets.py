@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from styletransfer import StyleTransfer, load_image, load_sample
-from styletransfer.errors import ParameterError
+from styletransfer.errors import ParameterError, StyleTransferError
 from styletransfer.preview import png_bytes
 from styletransfer.steering import Steerer, resize_to
 from styletransfer.widgets import explore, loss_plot_png
@@ -106,6 +106,7 @@ def make(images, spy):
     for explorer in made:
         explorer.close()
         assert not explorer.steerer._thread.is_alive(), "the worker thread must end on close()"
+        assert explorer.steerer.listener_errors == [], "the view raised in the worker thread"
 
 
 def run_once(ex) -> None:
@@ -158,6 +159,7 @@ def test_stop_stops_and_nothing_restarts(make, spy):
     ex = make(evals_per_run=FOREVER)
     ex.run_button.click()
     spy.wait_calls(1)
+    ex.run_button.click()  # Run while running changes nothing: no second run is queued
     ex.stop_button.click()
     assert ex.steerer.wait_idle(TIMEOUT)
     assert spy.calls[0]["result"].stop_reason == "stopped"
@@ -285,6 +287,10 @@ def test_bad_settings_raise_one_line_errors(images):
             steerer.update(style_weight=-1.0)
         with pytest.raises(ParameterError, match="unknown setting"):
             steerer.update(colour=1)
+        with pytest.raises(ParameterError, match="size"):
+            steerer.update(size=8)
+        with pytest.raises(StyleTransferError, match="conv9_9"):
+            steerer.update(content_layer="conv9_9")
         with pytest.raises(ParameterError, match="evals_per_run"):
             Steerer(*images, size=32, weights="random", evals_per_run=0)
     finally:
