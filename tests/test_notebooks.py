@@ -288,10 +288,12 @@ def _write_times() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "mode": "quick (STYLETRANSFER_QUICK=1)",
         "notebooks": _TIMES,
+        "total_seconds": round(sum(v["seconds"] for v in _TIMES.values()), 1),
     }
     (ARTIFACTS / "notebook_times.json").write_text(json.dumps(record, indent=1) + "\n")
     lines = ["| notebook | variant | wall time (s) | status |", "|---|---|---|---|"]
     lines += [f"| {v['notebook']} | {v['variant'] or '—'} | {v['seconds']:.1f} | {v['status']} |" for v in _TIMES.values()]
+    lines.append(f"| **total** | | {record['total_seconds']:.1f} | |")
     (ARTIFACTS / "notebook_times.md").write_text("\n".join(lines) + "\n")
 
 
