@@ -25,10 +25,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check styletransfer tests notebooks tools benchmarks
 
-## Strip outputs from every notebook and regenerate navigation links and indexes.
+## Regenerate navigation links and indexes, then strip outputs from every notebook.
 notebooks-strip: $(STAMP)
-	$(BIN)/nbstripout notebooks/*.ipynb
 	$(BIN)/python tools/notebook_nav.py
+	$(BIN)/nbstripout notebooks/*.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
