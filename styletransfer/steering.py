@@ -307,20 +307,20 @@ class Steerer:
             self._emit("image", self.image)
             self._emit("status", "reset to the starting image")
         changes = {k: v for k, v in job.items() if k != "run"}
-        rebuild = any(k in _PROBLEM and changes[k] != self.settings[k] for k in changes)
-        with self._cond:
-            self.settings.update(changes)
-        if rebuild:
-            self._emit("status", f"building the {self.settings['size']} px problem...")
-            problem = self._build(self.settings)
+        settings = {**self.settings, **changes}
+        if any(settings[k] != self.settings[k] for k in _PROBLEM):
+            self._emit("status", f"building the {settings['size']} px problem...")
+            problem = self._build(settings)  # on error the old problem and settings stay
             start = deprocess(problem.init_image(self.init))
             fresh = self.last_result is None and not self.history
             with self._cond:
-                self.problem, self.start_image = problem, start
+                self.problem, self.start_image, self.settings = problem, start, settings
                 self.image = start.copy() if fresh else resize_to(self.image, start.shape)
             self._emit("image", self.image)
         else:
-            self.problem.set_weights(**{k: self.settings[k] for k in _WEIGHTS})
+            self.problem.set_weights(**{k: settings[k] for k in _WEIGHTS})
+            with self._cond:
+                self.settings = settings
         if changes:
             if self.markers and self.markers[-1][0] == self.evaluations:
                 self.markers.pop()

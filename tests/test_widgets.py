@@ -36,8 +36,11 @@ class RunSpy:
         self.active = 0
         self.max_active = 0
         self.fail_next = False
+        self.fail_build = False
 
     def factory(self, *args, **kwargs) -> StyleTransfer:
+        if self.fail_build:
+            raise ParameterError("injected build failure")
         problem = StyleTransfer(*args, **kwargs)
         problem.run = self._wrap(problem, problem.run)
         self.problems.append(problem)
@@ -278,6 +281,19 @@ def test_an_error_in_a_run_is_shown_and_the_worker_survives(make, spy):
     assert "error: injected failure" in ex.status.value
     run_once(ex)
     assert spy.calls[-1]["result"].evaluations == 4
+
+
+def test_a_failed_rebuild_keeps_the_old_problem_and_settings(make, spy):
+    ex = make()
+    spy.fail_build = True
+    ex.size.value = 48
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert "error: injected build failure" in ex.status.value
+    assert ex.steerer.settings["size"] == 32 and ex.steerer.problem is spy.problems[0]
+    spy.fail_build = False
+    ex.beta.value = 50.0
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert spy.calls[-1]["problem"] is spy.problems[0] and spy.calls[-1]["style_weight"] == pytest.approx(50.0)
 
 
 def test_bad_settings_raise_one_line_errors(images):
