@@ -79,9 +79,10 @@ def loss_plot_png(history: Sequence[dict], markers: Sequence[tuple[int, dict]] =
 def _log_slider(description: str, value: float, low: int, high: int, tooltip: str):
     import ipywidgets as W
 
-    exponent = min(max(math.log10(max(value, 10.0**low)), low), high)
+    if value > 0:  # widen the range to include a value given outside it
+        low, high = min(low, math.floor(math.log10(value))), max(high, math.ceil(math.log10(value)))
     return W.FloatLogSlider(
-        value=10**exponent, base=10, min=low, max=high, step=0.1, description=description,
+        value=max(value, 10.0**low), base=10, min=low, max=high,  # a 0 weight shows as the minimum step=0.1, description=description,
         readout_format=".1e", continuous_update=False, tooltip=tooltip,
         style={"description_width": "70px"}, layout=W.Layout(width="380px"),
     )
