@@ -309,3 +309,17 @@ def test_penalty_value_and_gradient(small_problem, monkeypatch):
     np.testing.assert_allclose(g - np.asarray(grad, np.float64).ravel(), 2 * w * excess / 255**2 / x.size,
                                rtol=1e-4, atol=1e-12)
     assert g.dtype == np.float64 and g.shape == x.shape
+
+
+def test_lbfgs_runs_with_one_blas_thread(small_problem, monkeypatch):
+    """scipy's L-BFGS-B bookkeeping is much slower when OpenBLAS threads compete with TensorFlow's."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    seen = []
+
+    def look(out):
+        seen.append({info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"})
+        return out
+
+    Spy(small_problem, monkeypatch, on_call={2: look})
+    _run(small_problem, max_evals=3)
+    assert seen and seen[0] <= {1}
