@@ -172,8 +172,8 @@ WRONG = {
         (_adam("no return"), "return the loss"),
     ],
     "choose_weights": [
-        (lambda: (1.0, 0.01), "not enough style"),
-        (lambda: (1.0, 1000.0), "drifted too far from the content"),
+        (lambda: (1.0, 0.3), "not enough style"),
+        (lambda: (1.0, 100.0), "drifted too far from the content"),
         (lambda: (-1.0, 5.0), "must be finite, >= 0"),
         (lambda: 10.0, "return two numbers"),
     ],
@@ -328,9 +328,9 @@ def test_unknown_exercise_lists_the_choices():
 def test_weights_bounds_pass_a_range_of_ratios_and_fail_extremes():
     from styletransfer.exercises.optimization import CONTENT_BOUND, STYLE_BOUND, weights_run
 
-    outcomes = {ratio: weights_run(1.0, ratio)[:2] for ratio in (0.1, 1.0, 3.0, 100.0)}
-    assert all(s < STYLE_BOUND and c < CONTENT_BOUND for s, c in (outcomes[1.0], outcomes[3.0]))
-    assert outcomes[0.1][0] >= STYLE_BOUND and outcomes[100.0][1] >= CONTENT_BOUND
+    outcomes = {ratio: weights_run(1.0, ratio)[:2] for ratio in (0.3, 2.0, 3.0, 100.0)}
+    assert all(s < STYLE_BOUND and c < CONTENT_BOUND for s, c in (outcomes[2.0], outcomes[3.0]))
+    assert outcomes[0.3][0] >= STYLE_BOUND and outcomes[100.0][1] >= CONTENT_BOUND
 
 
 def test_notebook_table_states_how_many_wrong_implementations_each_checker_faces():
@@ -361,3 +361,12 @@ def test_progress_lists_the_latest_check_of_every_exercise():
     statuses = {number: status for number, _, status in board.rows}
     assert statuses[2] == "passed" and statuses[5] == "failed"
     assert not board.all_passed and "exercises correct" in str(board) and "<table>" in board._repr_html_()
+
+
+def test_notebook_states_the_bounds_of_exercise_11():
+    from styletransfer.exercises.optimization import CONTENT_BOUND, RUN_EVALS, RUN_SIZE, STYLE_BOUND
+
+    notebook = json.loads((ROOT / "notebooks" / "09_workshop.ipynb").read_text())
+    text = "".join("".join(cell["source"]) for cell in notebook["cells"])
+    for fact in (f"below {STYLE_BOUND}", f"below {CONTENT_BOUND}", f"{RUN_SIZE} px", f"{RUN_EVALS} L-BFGS"):
+        assert fact in text, fact
