@@ -191,3 +191,25 @@ def test_weights_status(empty_keras_cache, corrupt_file, monkeypatch):
     monkeypatch.setenv(WEIGHTS_ENV_VAR, str(corrupt_file))
     status = weights_status()
     assert status["source"] == WEIGHTS_ENV_VAR and status["status"].startswith("corrupt")
+
+
+def test_download_into_the_keras_cache(vgg19_file, empty_keras_cache, monkeypatch):
+    import keras
+
+    path, _ = vgg19_file
+    monkeypatch.setattr(weights, "WEIGHTS_MD5", md5sum(path))
+    monkeypatch.delenv(OFFLINE_ENV_VAR)
+    asked = []
+
+    def fake_get_file(fname, origin, *, cache_subdir, file_hash, cache_dir):
+        asked.append((fname, origin, cache_subdir, file_hash, cache_dir))
+        target = Path(cache_dir) / cache_subdir / fname
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        return str(target)
+
+    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    spec = resolve_weights("imagenet")
+    assert spec.kind == "imagenet" and spec.path == weights_cache_path() and spec.path.parent == empty_keras_cache
+    assert asked == [(WEIGHTS_FILENAME, weights.WEIGHTS_URL, "models", md5sum(path), str(empty_keras_cache.parent))]
+    assert download_weights() == spec.path and len(asked) == 1  # present and verified: no second download
