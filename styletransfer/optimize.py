@@ -221,6 +221,7 @@ def optimize(
     seed: int | None = None,
     lbfgs_memory: int = 10,
     bounds: str = "clip",
+    lbfgs_first_step: float | None = None,
 ) -> Result:
     """Minimise ``problem``'s loss over the image pixels.
 
@@ -261,6 +262,13 @@ def optimize(
         (``f0``: the loss at the starting image) to what L-BFGS minimises, not to the reported
         losses, and clips the result: as fast as ``"clip"`` early, as good as ``"hard"`` later.
         Adam always clips after each step.
+    lbfgs_first_step : float, optional
+        Root-mean-square size, in grey levels per pixel, of L-BFGS's first step. ``None``
+        (default) keeps scipy's first step, of total length 1: a tiny fraction of a grey level
+        per pixel, so a restart spends its first few evaluations on invisible changes while the
+        line search grows the step. A value such as 2.0 makes the first step visible at once
+        (used by the live sliders, which restart after every change). Implemented by scaling
+        the variable L-BFGS sees; from its second step on, L-BFGS does not depend on that scale.
 
     Returns
     -------
@@ -278,8 +286,13 @@ def optimize(
 
     low64, high64 = low.ravel().astype(np.float64), high.ravel().astype(np.float64)
     penalty: list[float] = []  # bounds="penalty": its weight, fixed at the first evaluation
+    scale = 1.0 if lbfgs_first_step is None else _positive("lbfgs_first_step", lbfgs_first_step) * math.sqrt(x0.size)
 
-    def fun64(x):
+    def fun64(y):
+        total, grad = _fun64_pixels(y * scale if scale != 1.0 else y)
+        return total, (grad * scale if scale != 1.0 else grad)
+
+    def _fun64_pixels(x):
         # scipy works in float64; the network in float32. One cast each way, nothing else.
         total, grad = tracker(x.astype(np.float32))
         grad = grad.astype(np.float64).ravel()
@@ -295,8 +308,8 @@ def optimize(
         if optimizer == "lbfgs":
             with _single_threaded_blas():
                 out = scipy.optimize.minimize(
-                    fun64, x0.astype(np.float64).ravel(), jac=True, method="L-BFGS-B",
-                    bounds=scipy.optimize.Bounds(low64, high64) if bounds == "hard" else None,
+                    fun64, x0.astype(np.float64).ravel() / scale, jac=True, method="L-BFGS-B",
+                    bounds=scipy.optimize.Bounds(low64 / scale, high64 / scale) if bounds == "hard" else None,
                     options={"maxfun": int(max_evals) + 1, "maxiter": int(max_evals) + 1,
                              "maxcor": lbfgs_memory, "ftol": 1e-15, "gtol": 1e-15},
                 )

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .constants import MIN_IMAGE_SIDE
+from .constants import LIVE_FIRST_STEP, MIN_IMAGE_SIDE
 from .errors import ParameterError
 from .features import layer_name
 from .images import ImageLike, deprocess, load_image, save_image
@@ -84,6 +84,10 @@ class Steerer:
         Largest size offered; the source images are kept at this size.
     run_on_change : bool
         Restart automatically after a change (the live mode); else only Run starts a run.
+    first_step : float or None
+        RMS size in grey levels of L-BFGS's first step after each (re)start, so the first
+        preview already shows the change (``lbfgs_first_step`` of
+        :func:`~styletransfer.optimize.optimize`); ``None``: scipy's tiny default.
     problem_factory : callable, optional
         Builds the problem from ``(content, style, **options)``; default :class:`StyleTransfer`.
     """
@@ -93,6 +97,7 @@ class Steerer:
         content_weight: float = 1.0, style_weight: float = 10.0, tv_weight: float = 1e-2, weights="auto",
         init: str = "content", evals_per_run: int = 100, preview_interval: float = 0.5,
         debounce: float = 0.3, max_size: int = 512, run_on_change: bool = True,
+        first_step: float | None = LIVE_FIRST_STEP,
         problem_factory: Callable[..., StyleTransfer] | None = None, **problem_options,
     ) -> None:
         if not isinstance(evals_per_run, int) or evals_per_run < 1:
@@ -101,6 +106,7 @@ class Steerer:
         self.style_source = as_image(style, size=max(max_size, size))
         self.init, self.evals_per_run, self.run_on_change = init, evals_per_run, run_on_change
         self.preview_interval, self.debounce = float(preview_interval), float(debounce)
+        self.first_step = first_step
         self._factory = problem_factory or StyleTransfer
         self._problem_options = dict(problem_options, weights=weights)
         self.settings = {"size": int(size), "content_layer": layer_name(content_layer),
@@ -346,7 +352,7 @@ class Steerer:
         try:
             result = self.problem.run(
                 init=self.image, max_evals=self.evals_per_run, callback=on_progress, callback_every=1,
-                progress=False, stop_event=cancel,
+                progress=False, stop_event=cancel, lbfgs_first_step=self.first_step,
             )
         finally:
             with self._cond:

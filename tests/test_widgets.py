@@ -15,6 +15,7 @@ import pytest
 
 from styletransfer import StyleTransfer, load_image, load_sample
 from styletransfer.errors import ParameterError, StyleTransferError
+from styletransfer.images import deprocess as st_deprocess
 from styletransfer.preview import png_bytes
 from styletransfer.steering import Steerer, resize_to
 from styletransfer.widgets import explore, loss_plot_png
@@ -344,3 +345,24 @@ def test_bench_sliders_tiny_run_prints_and_appends_its_own_section(tmp_path, cap
     assert text.startswith("# Benchmark results\n\n## Core library\n\nsomeone else's section\n<!-- bench_core:end -->")
     assert text.count(bench.SECTION) == 1 and text.count("### ") == 2
     assert text.index(bench.SECTION) < text.index("### ") < text.index(bench.END_MARKER)
+
+
+def test_lbfgs_first_step_makes_the_first_step_visible(small_problem):
+    """optimize(lbfgs_first_step=...) (added for the sliders): the default keeps scipy's tiny first step."""
+    start = small_problem.init_image("content")
+
+    def second_image(**options):
+        seen = []
+        small_problem.run(init="content", max_evals=2, progress=False, callback=seen.append, callback_every=1,
+                          **options)
+        return np.asarray(seen[1].image, dtype=np.float64), seen[1].evaluation
+
+    rms = {}
+    for step in (None, 2.0):
+        image, evaluation = second_image(lbfgs_first_step=step)
+        assert evaluation == 2
+        rms[step] = float(np.sqrt(np.mean((image - st_deprocess(start)) ** 2)))
+    assert rms[None] < 0.2, "scipy's first step is far below a grey level"
+    assert 1.0 < rms[2.0] < 3.0, "the first step is about 2 grey levels (RMS)"
+    default, _ = second_image()
+    assert np.array_equal(default, second_image(lbfgs_first_step=None)[0]), "None is the old behaviour"
