@@ -132,15 +132,16 @@ def measure(size: int, repeats: int, warm_evals: int) -> dict:
         steerer.start()  # compile and get some style in, as after the first Run press
         steerer.wait_idle(TIMEOUT)
         steerer.evals_per_run = 10**6
-        rows = {"idle": [], "running": []}
-        for i in range(repeats):
+        rows, per_eval, cold = {"idle": [], "running": []}, [], []
+        for i in range(repeats):  # interleaved, so that a change in machine load hits all alike
             factor = 10.0 if i % 2 == 0 else 0.1
             for mode in rows:
                 rows[mode].append(change_latency(steerer, clock, factor, running=mode == "running"))
-        per_eval = evaluation_seconds(steerer.problem, max(3, repeats))
-        cold = statistics.median(cold_restart(steerer) for _ in range(max(1, repeats // 2)))
-        return {"size": size, "shape": steerer.problem.shape[1:3], "rows": rows, "per_eval": per_eval,
-                "cold": cold, "debounce": steerer.debounce, "label": steerer.weights_label, "repeats": repeats}
+            per_eval.append(evaluation_seconds(steerer.problem, 3))
+            cold.append(cold_restart(steerer))
+        return {"size": size, "shape": steerer.problem.shape[1:3], "rows": rows, "repeats": repeats,
+                "per_eval": statistics.median(per_eval), "cold": statistics.median(cold),
+                "debounce": steerer.debounce, "first_step": steerer.first_step, "label": steerer.weights_label}
     finally:
         steerer.close()
 
@@ -166,9 +167,10 @@ def markdown(m: dict) -> str:
     lines += [
         "",
         f"- image {m['shape'][1]}x{m['shape'][0]} px; medians of {m['repeats']} changes per mode "
-        f"(β × 10 and ÷ 10 alternately); times include the {m['debounce']:.1f} s debounce",
-        f"- baselines, same run: one loss-and-gradient evaluation {m['per_eval']:.3f} s; cold restart "
-        f"(new problem + run from the content image to its first preview) {m['cold']:.2f} s",
+        f"(β × 10 and ÷ 10 alternately); times include the {m['debounce']:.1f} s debounce; "
+        f"L-BFGS first step {m['first_step']} grey levels RMS",
+        f"- baselines, interleaved in the same run: one loss-and-gradient evaluation {m['per_eval']:.3f} s; "
+        f"cold restart (new problem + run from the content image to its first preview) {m['cold']:.2f} s",
         f"- weights: {m['label']} (timing does not depend on the weight values)",
     ]
     return "\n".join(lines)
