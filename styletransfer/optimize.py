@@ -154,10 +154,11 @@ def adam_steps(
 def _single_threaded_blas():
     """Limit BLAS to one thread while scipy's L-BFGS-B runs.
 
-    Its vector operations on ``3 * H * W`` pixels are far too small for threads, and OpenBLAS's
-    waiting threads then fight TensorFlow's for the cores (scipy issues 22438, 23191). Measured
-    on 2 busy cores at 128 px: 80-110 ms of L-BFGS bookkeeping per evaluation with the default
-    threads, 2-3 ms with one. A no-op without ``threadpoolctl``.
+    Its vector operations on ``3 * H * W`` pixels gain nothing from threads, and on busy cores
+    OpenBLAS's threads fight TensorFlow's (scipy issues 22438, 23191). Measured on 2 cores at
+    128 px: with other work running, 80-110 ms of L-BFGS bookkeeping per evaluation with the
+    default threads and 2-3 ms with one; on a quiet machine 1.9 ms either way (and at 512 px,
+    27 ms either way). A no-op without ``threadpoolctl``.
     """
     try:
         from threadpoolctl import threadpool_limits
