@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pooling", choices=("avg", "max"), default=C.DEFAULT_POOLING,
                      help="pooling between VGG blocks (default avg, as in the paper)")
     run.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs", help="default lbfgs (the paper)")
-    run.add_argument("--bounds", choices=C.BOUNDS_MODES, default="clip",
-                     help="how L-BFGS keeps pixels in 0..255: clip the result (default), hard bounds, or a penalty")
+    run.add_argument("--bounds", choices=C.BOUNDS_MODES, default=C.DEFAULT_BOUNDS,
+                     help="how L-BFGS keeps pixels in 0..255: clip the result, hard bounds, or a penalty (default)")
     run.add_argument("--lr", type=float, default=5.0, dest="learning_rate", metavar="LR", help="Adam's step size in pixel units")
     run.set_defaults(handler=_cmd_run)
 

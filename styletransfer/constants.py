@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "BOUNDS_MODES",
+    "DEFAULT_BOUNDS",
     "RANGE_PENALTY_WEIGHT",
     "LIVE_FIRST_STEP",
     "VGG19_BLOCKS",
@@ -89,6 +90,10 @@ DEFAULT_SEED: int = 0
 
 #: How the optimiser keeps pixels in [0, 255] (see ``styletransfer.optimize.optimize``).
 BOUNDS_MODES: tuple[str, ...] = ("clip", "hard", "penalty")
+#: Default way of keeping pixels in [0, 255] during L-BFGS. Measured (96-160 px, four problems):
+#: "penalty" ends within 0.5% of hard bounds' loss and never stalls; "clip" ends 9-18% worse;
+#: "hard" can stall for dozens of evaluations from the content image and is slow at 512 px.
+DEFAULT_BOUNDS: str = "penalty"
 #: Weight of the out-of-range penalty of ``bounds="penalty"``, relative to the loss at the
 #: starting image ``f0``: ``w * f0 * mean((excess / 255)^2)``, where ``excess`` is how far each
 #: pixel lies outside [0, 255]. Relative, so that it does not depend on alpha, beta or the

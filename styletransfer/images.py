@@ -132,16 +132,20 @@ def _grey_to_uint8(array: np.ndarray, mode: str) -> np.ndarray:
     return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
-def resize_long_side(image: Image.Image, size: int | None) -> Image.Image:
+def resize_long_side(
+    image: Image.Image, size: int | None, *, reference: tuple[int, int] | None = None
+) -> Image.Image:
     """Resize so that the longer side is ``size`` pixels, keeping the aspect ratio.
 
-    ``None`` leaves the image as it is.
+    ``None`` leaves the image as it is. ``reference`` is the ``(width, height)`` whose aspect
+    ratio decides the rounding (the file's full size when the decoder already shrank it), so a
+    file and the array loaded from it give the same shape.
     """
     if size is None:
         return image
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise ImageError(f"size must be a positive whole number of pixels, got {size!r}")
-    width, height = image.size
+    width, height = reference or image.size
     scale = size / max(width, height)
     new = (max(1, round(width * scale)), max(1, round(height * scale)))
     if new == image.size:
@@ -186,6 +190,7 @@ def load_image(
             f"cannot load an image from {type(source).__name__}; give a path, URL, PIL image or array"
         )
     _bomb_check(image, name)
+    full_size = image.size
     if isinstance(source, (str, os.PathLike)):
         _draft(image, size)
     try:
@@ -200,7 +205,9 @@ def load_image(
         raise ImageError(
             f"{name}: the image file is damaged or truncated ({exc}); re-download or re-export it"
         ) from None
-    image = resize_long_side(image, size)
+    if (image.width > image.height) != (full_size[0] > full_size[1]):
+        full_size = full_size[::-1]  # EXIF rotated the image by 90 degrees
+    image = resize_long_side(image, size, reference=full_size)
     if min(image.size) < min_side:
         raise ImageError(
             f"{name}: image too small ({image.size[0]}x{image.size[1]} pixels); "

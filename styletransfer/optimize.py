@@ -221,7 +221,7 @@ def optimize(
     stop_event: threading.Event | None = None,
     seed: int | None = None,
     lbfgs_memory: int = 10,
-    bounds: str = "clip",
+    bounds: str = C.DEFAULT_BOUNDS,
     lbfgs_first_step: float | None = None,
 ) -> Result:
     """Minimise ``problem``'s loss over the image pixels.
@@ -255,13 +255,14 @@ def optimize(
     lbfgs_memory : int
         Number of past steps L-BFGS remembers.
     bounds : {"clip", "hard", "penalty"}
-        How L-BFGS keeps pixels in ``[0, 255]``. ``"clip"`` (default) optimises without bounds
+        How L-BFGS keeps pixels in ``[0, 255]``. ``"clip"`` optimises without bounds
         and clips the result, as jcjohnson/neural-style does (clipping then costs some loss).
         ``"hard"`` gives L-BFGS-B the bounds: exact, but from the content image it can waste
         its first few dozen evaluations while many pixels sit on a bound. ``"penalty"`` adds
         ``RANGE_PENALTY_WEIGHT * f0 * mean((excess / 255)^2)`` for pixels outside the range
         (``f0``: the loss at the starting image) to what L-BFGS minimises, not to the reported
-        losses, and clips the result: as fast as ``"clip"`` early, as good as ``"hard"`` later.
+        losses, and clips the result: as fast as ``"clip"`` early, as good as ``"hard"`` later
+        (the default, ``constants.DEFAULT_BOUNDS``).
         Adam always clips after each step.
     lbfgs_first_step : float, optional
         Root-mean-square size, in grey levels per pixel, of L-BFGS's first step. ``None``

@@ -68,7 +68,7 @@ class RunOptions:
     pooling: str = C.DEFAULT_POOLING
     optimizer: str = "lbfgs"
     learning_rate: float = 5.0
-    bounds: str = "clip"
+    bounds: str = C.DEFAULT_BOUNDS
     weights: str = "auto"
     seed: int = C.DEFAULT_SEED
     progress: bool = True

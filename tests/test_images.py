@@ -408,3 +408,15 @@ def test_large_jpeg_decoded_at_reduced_scale(tmp_path, monkeypatch):
     drafts.clear()
     load_image(Image.open(path), size=100)  # a caller's PIL image is never modified
     assert drafts == []
+
+
+@pytest.mark.parametrize("size", [64, 100, 257])
+def test_reduced_jpeg_decoding_gives_the_same_shape_as_resizing_the_full_image(tmp_path, size):
+    # 451x300 rounds differently at 1/2 scale (226x150) than at full scale: the shape must not change.
+    from PIL import Image
+
+    path = tmp_path / "odd.jpg"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (300, 451, 3), dtype=np.uint8)).save(path)
+    from_file = load_image(path, size=size)
+    from_array = load_image(load_image(path), size=size)
+    assert from_file.shape == from_array.shape
