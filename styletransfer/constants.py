@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "BOUNDS_MODES",
     "DEFAULT_BOUNDS",
+    "DOWNLOAD_TIMEOUT",
     "RANGE_PENALTY_WEIGHT",
     "LIVE_FIRST_STEP",
     "VGG19_BLOCKS",
@@ -136,3 +137,5 @@ MULTISCALE_EVALS: int = 100
 #: 128 px, beta x 100 after 40 warm evaluations: visible at evaluation 2 instead of 6, and a lower
 #: loss after 5, 10, 20 and 40 evaluations (75/51/37/25 against 141/69/41/27).
 LIVE_FIRST_STEP: float = 2.0
+#: Seconds without data after which a download (weights, samples) gives up.
+DOWNLOAD_TIMEOUT: float = 60.0

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from .constants import (
+    DOWNLOAD_TIMEOUT,
     FETCH_COMMAND,
     OFFLINE_ENV_VAR,
     WEIGHTS_ENV_VAR,
@@ -119,6 +121,8 @@ def download_weights() -> Path:
             f"ImageNet VGG19 weights are not in the Keras cache ({target}) and downloads are off "
             f"({OFFLINE_ENV_VAR} is set); {_how_to_fix(target)}"
         )
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)  # Keras's get_file has no timeout of its own
     try:
         got = keras.utils.get_file(
             WEIGHTS_FILENAME, WEIGHTS_URL, cache_subdir="models", file_hash=WEIGHTS_MD5,
@@ -130,6 +134,8 @@ def download_weights() -> Path:
             f"ImageNet VGG19 weights are not in the Keras cache ({target}) and the download "
             f"failed ({reason}); {_how_to_fix(target)}"
         ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
     return _check_file(Path(got), verify=True)
 
 
