@@ -60,6 +60,8 @@ def loss_plot_png(history: Sequence[dict], markers: Sequence[tuple[int, dict]] =
                     fontsize=7, color="grey", rotation=90, va="top", ha="right")
     if history:
         ax.set_yscale("log")
+        top = max(max(h.get(term, 0.0) for term in _TERMS) for h in history)
+        ax.set_ylim(bottom=max(ax.get_ylim()[0], 1e-4 * top))  # the photo's content loss is ~0 at the start
         ax.legend(loc="upper right", fontsize=8)
     else:
         ax.text(0.5, 0.5, "press Run or move a slider", ha="center", va="center", color="grey",
@@ -82,7 +84,8 @@ def _log_slider(description: str, value: float, low: int, high: int, tooltip: st
     if value > 0:  # widen the range to include a value given outside it
         low, high = min(low, math.floor(math.log10(value))), max(high, math.ceil(math.log10(value)))
     return W.FloatLogSlider(
-        value=max(value, 10.0**low), base=10, min=low, max=high,  # a 0 weight shows as the minimum step=0.1, description=description,
+        value=max(value, 10.0**low),  # a weight of 0 shows as the minimum
+        base=10, min=low, max=high, step=0.1, description=description,
         readout_format=".1e", continuous_update=False, tooltip=tooltip,
         style={"description_width": "70px"}, layout=W.Layout(width="380px"),
     )

@@ -136,6 +136,9 @@ def test_slider_and_run_restyle_the_preview(voila_url):
             page.wait_for_function("el => /evaluation [1-9]/.test(el.innerText)",
                                    arg=status.element_handle(), timeout=timeout_ms)
             after_pixels = preview.evaluate(PIXEL_SUM)
+            # Let the run finish (quick mode: a few seconds), so the screenshot shows the loss curves too.
+            page.wait_for_function("el => el.innerText.includes('idle')", arg=status.element_handle(),
+                                   timeout=timeout_ms)
             page.screenshot(path=str(ARTIFACTS / "browser_sliders.png"), full_page=True)
         finally:
             browser.close()

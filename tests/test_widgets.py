@@ -235,6 +235,8 @@ def test_save_with_a_bad_name_reports_in_the_status_line(make, tmp_path):
 
 def test_random_weights_are_labelled(make):
     ex = make()
+    assert (ex.alpha.description, ex.beta.description, ex.tv.description) == ("α content", "β style", "TV")
+    assert ex.beta.step == pytest.approx(0.1) and ex.beta.base == 10
     run_once(ex)
     assert "RANDOM-WEIGHT VGG19" in ex.status.value and "crimson" in ex.status.value
     assert "RANDOM-WEIGHT VGG19" in ex.banner.value and "styletransfer fetch" in ex.banner.value
