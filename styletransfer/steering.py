@@ -28,9 +28,9 @@ from PIL import Image
 from .constants import LIVE_FIRST_STEP, MIN_IMAGE_SIDE
 from .errors import ParameterError
 from .features import layer_name
-from .images import ImageLike, deprocess, load_image, save_image
+from .images import ImageLike, deprocess, load_image
 from .optimize import Result
-from .record import build_record, record_path, write_record
+from .record import save_result
 from .samples import list_samples, load_sample
 from .transfer import StyleTransfer, check_weight
 
@@ -248,15 +248,12 @@ class Steerer:
             weights_kind=problem.spec.kind, weights_label=problem.spec.label,
         )
         path.parent.mkdir(parents=True, exist_ok=True)
-        save_image(image, path)
         parameters = {**settings, "init": self.init, "evals_per_run": self.evals_per_run,
                       "style_layers": list(problem.style_layers), "pooling": problem.pooling}
-        record = build_record(
-            result, parameters, content=problem.content_image, style=problem.style_image, output=path,
-            weights=problem.spec,
+        return save_result(
+            path, result, parameters, content=problem.content_image, style=problem.style_image, weights=problem.spec,
             extra={"steering": {"runs": self.runs, "changes": [{"from_evaluation": e, **w} for e, w in markers]}},
         )
-        return path, write_record(record_path(path), record)
 
     # -- worker thread ----------------------------------------------------------------------
     def _emit(self, event: str, payload: object = None) -> None:
