@@ -189,10 +189,12 @@ class StyleTransfer:
 
     def terms(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
         """Unweighted loss terms ``{"content", "style", "tv"}`` for a preprocessed batch ``x``."""
-        feats = self._scaled(self.extractor(x))
-        content = tf.add_n([content_loss(feats[k], self.content_targets[k]) for k in self.content_layers])
+        feats = self.extractor(x)  # normalised below without touching the large feature maps twice
+        content = tf.add_n([
+            content_loss(feats[k] / self.scales[k], self.content_targets[k]) for k in self.content_layers
+        ])
         content = content / len(self.content_layers)
-        grams = {k: gram_matrix(feats[k]) for k in self.style_layers}
+        grams = {k: gram_matrix(feats[k]) / self.scales[k] ** 2 for k in self.style_layers}
         style = style_loss(grams, self.style_targets, self.style_layer_weights)
         return {"content": content, "style": style, "tv": total_variation_loss(x)}
 
