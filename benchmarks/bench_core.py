@@ -23,7 +23,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import resource
 import statistics
@@ -33,11 +32,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).parent))
 
+import _results  # noqa: E402
 import numpy as np  # noqa: E402
+from _results import RESULTS, machine  # noqa: E402
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 END_MARKER = "<!-- bench_core:end -->"
+SECTION = "## Core library (benchmarks/bench_core.py)"
 RATIO_GOAL, RUN_GOAL_SECONDS, RUN_GOAL_EVALS, RUN_GOAL_SIZE = 1.10, 300.0, 300, 512
 WEIGHTS_NOTE = "random weights (seeded; timing does not depend on the weight values)"
 
@@ -109,14 +111,6 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def machine() -> str:
-    from styletransfer.record import library_versions, machine_description
-
-    info, versions = machine_description(), library_versions()
-    return (f"{info['cpu']}, {info['usable_cores']} usable cores ({info['cpu_count']} total); "
-            f"Python {versions['python']}, TensorFlow {versions['tensorflow']}, Keras {versions['keras']}")
-
-
 def markdown(comparisons: Sequence[dict], run: dict | None, rss: float) -> str:
     """The results as a markdown fragment (a table and two lines)."""
     lines = [
@@ -140,15 +134,8 @@ def markdown(comparisons: Sequence[dict], run: dict | None, rss: float) -> str:
 
 
 def append_results(text: str, path: Path = RESULTS) -> None:
-    """Add a dated section with the machine description to the core part of RESULTS.md."""
-    from styletransfer.images import atomic_write_bytes
-
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    section = f"### {stamp}\n\n{machine()}\n\n{text}\n\n"
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    if END_MARKER not in old:
-        old = old.rstrip("\n") + f"\n\n## Core library (benchmarks/bench_core.py)\n\n{END_MARKER}\n"
-    atomic_write_bytes(path, old.replace(END_MARKER, section + END_MARKER, 1).encode())
+    """Add a dated entry with the machine description to the core part of RESULTS.md."""
+    _results.append_results(text, header=machine(), section=SECTION, marker=END_MARKER, path=path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

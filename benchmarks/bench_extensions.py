@@ -28,7 +28,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import subprocess
@@ -40,10 +39,13 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_core import machine, peak_rss_mb  # noqa: E402
+import _results  # noqa: E402
+from _results import machine  # noqa: E402
+from bench_core import peak_rss_mb  # noqa: E402
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+RESULTS = _results.RESULTS
 END_MARKER = "<!-- bench_extensions:end -->"
+SECTION = "## Extensions (benchmarks/bench_extensions.py)"
 SPEED_GOAL, MEMORY_GOAL_MB = 1 / 3, 8 * 1024
 OBJECTIVE_NOTE = "on this library's default objective (paper layers, normalised features), Adam eps 1e-8"
 
@@ -164,16 +166,8 @@ def markdown(speed: dict | None, big: dict | None) -> str:
 
 
 def append_results(text: str, path: Path = RESULTS) -> None:
-    """Add a dated section with the machine description to the Extensions part of RESULTS.md."""
-    from styletransfer.images import atomic_write_bytes
-
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    section = f"### {stamp}\n\n{machine()}; load average {load} at the end\n\n{text}\n\n"
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    if END_MARKER not in old:
-        old = old.rstrip("\n") + f"\n\n## Extensions (benchmarks/bench_extensions.py)\n\n{END_MARKER}\n"
-    atomic_write_bytes(path, old.replace(END_MARKER, section + END_MARKER, 1).encode())
+    """Add a dated entry with the machine description to the Extensions part of RESULTS.md."""
+    _results.append_results(text, header=machine(load="at the end"), section=SECTION, marker=END_MARKER, path=path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

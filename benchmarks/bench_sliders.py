@@ -23,19 +23,21 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).parent))
 
+import _results  # noqa: E402
 import numpy as np  # noqa: E402
+from _results import RESULTS, machine  # noqa: E402
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Sliders (benchmarks/bench_sliders.py)"
 END_MARKER = "<!-- bench_sliders:end -->"
 GOAL_SECONDS, GOAL_SIZE = 3.0, 256
@@ -176,25 +178,9 @@ def markdown(m: dict) -> str:
     return "\n".join(lines)
 
 
-def machine_line() -> str:
-    from styletransfer.record import library_versions, machine_description
-
-    info, versions = machine_description(), library_versions()
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    return (f"{info['cpu']}, {info['usable_cores']} usable cores; load average {load} at the start; "
-            f"TensorFlow {versions['tensorflow']}")
-
-
 def append_results(text: str, header: str, path: Path = RESULTS) -> None:
-    """Add a dated subsection to this benchmark's section of RESULTS.md (created at the end if missing)."""
-    from styletransfer.images import atomic_write_bytes
-
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    if END_MARKER not in old:
-        old = old.rstrip("\n") + f"\n\n{SECTION}\n\n{END_MARKER}\n"
-    entry = f"### {stamp}\n\n{header}\n\n{text}\n\n"
-    atomic_write_bytes(path, old.replace(END_MARKER, entry + END_MARKER, 1).encode())
+    """Add a dated entry to this benchmark's section of RESULTS.md (created at the end if missing)."""
+    _results.append_results(text, header=header, section=SECTION, marker=END_MARKER, path=path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -205,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--append", action="store_true", help=f"also record the results in {RESULTS.name}")
     parser.add_argument("--results", type=Path, default=RESULTS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    header = machine_line()
+    header = machine(load="at the start")
     print(f"# bench_sliders: {header}\n", flush=True)
     text = markdown(measure(args.size, args.repeats, args.warm_evals))
     print(text)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import one_line
 from PIL import Image
 
 from styletransfer import images
@@ -28,12 +29,6 @@ from styletransfer.images import (
     save_image,
     to_rgb,
 )
-
-
-def _one_line(exc: pytest.ExceptionInfo) -> str:
-    text = str(exc.value)
-    assert "\n" not in text and text
-    return text
 
 
 @pytest.fixture
@@ -69,7 +64,7 @@ def test_load_from_url(tmp_path, rgb):
         np.testing.assert_array_equal(load_image(f"{base}/pic.png"), rgb)
         with pytest.raises(ImageError) as exc:
             load_image(f"{base}/missing.png")
-        assert "missing.png" in _one_line(exc)
+        assert "missing.png" in one_line(exc)
     finally:
         server.shutdown()
         server.server_close()
@@ -95,7 +90,7 @@ def test_load_from_pil_and_arrays(rgb):
 def test_bad_arrays(bad):
     with pytest.raises(ImageError) as exc:
         load_image(bad)
-    _one_line(exc)
+    one_line(exc)
 
 
 def test_bad_sources(tmp_path):
@@ -103,7 +98,7 @@ def test_bad_sources(tmp_path):
     for source in (tmp_path / "nothing.png", tmp_path, tmp_path / "notes.png", 42):
         with pytest.raises(ImageError) as exc:
             load_image(source)
-        _one_line(exc)
+        one_line(exc)
 
 
 # -- EXIF orientation ----------------------------------------------------------------------------
@@ -253,7 +248,7 @@ def test_resize_by_long_side(rgb):
 def test_too_small():
     with pytest.raises(ImageError) as exc:
         load_image(np.zeros((MIN_IMAGE_SIDE - 1, 40, 3), np.uint8))
-    assert "too small" in _one_line(exc)
+    assert "too small" in one_line(exc)
     with pytest.raises(ImageError, match="too small"):
         load_image(np.zeros((20, 400, 3), np.uint8), size=100)  # 100x5 after resizing
     assert load_image(np.zeros((MIN_IMAGE_SIDE, MIN_IMAGE_SIDE, 3), np.uint8)).shape[0] == MIN_IMAGE_SIDE
@@ -280,7 +275,7 @@ def test_decompression_bomb(tmp_path, monkeypatch, pil_limit, side):
     path.write_bytes(_png_header_only(side, side))
     with pytest.raises(ImageError) as exc:
         load_image(path)  # would need >= 240 MB (100 000 px: 30 GB) if it allocated
-    assert "too large" in _one_line(exc)
+    assert "too large" in one_line(exc)
     if pil_limit == "disabled":
         with pytest.raises(ImageError, match="too large"):
             load_image(Image.open(path))
@@ -295,7 +290,7 @@ def test_truncated_file(tmp_path, rng, fmt):
     path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
     with pytest.raises(ImageError) as exc:
         load_image(path)
-    assert "truncated" in _one_line(exc)
+    assert "truncated" in one_line(exc)
 
 
 # -- VGG convention ----------------------------------------------------------------------------
@@ -364,7 +359,7 @@ def test_failed_save_keeps_old_file(tmp_path, monkeypatch, rgb, failure):
 def test_save_to_missing_folder_or_folder(tmp_path, rgb):
     with pytest.raises(ImageError) as exc:
         save_image(rgb, tmp_path / "missing" / "out.png")
-    assert "does not exist" in _one_line(exc)
+    assert "does not exist" in one_line(exc)
     with pytest.raises(ImageError):
         atomic_write_bytes(tmp_path, b"data")
     assert not (tmp_path / "missing").exists()

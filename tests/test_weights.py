@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import one_line
 
 from styletransfer import weights
 from styletransfer.constants import FETCH_COMMAND, OFFLINE_ENV_VAR, WEIGHTS_ENV_VAR, WEIGHTS_FILENAME
@@ -22,12 +23,6 @@ from styletransfer.weights import (
     weights_cache_path,
     weights_status,
 )
-
-
-def _one_line(exc: pytest.ExceptionInfo) -> str:
-    text = str(exc.value)
-    assert text and "\n" not in text
-    return text
 
 
 @pytest.fixture
@@ -74,7 +69,7 @@ def test_random_spec():
 def test_imagenet_missing_offline(empty_keras_cache):
     with pytest.raises(WeightsError) as exc:
         resolve_weights("imagenet")
-    text = _one_line(exc)
+    text = one_line(exc)
     for needed in (WEIGHTS_FILENAME, str(empty_keras_cache), WEIGHTS_ENV_VAR, f"`{FETCH_COMMAND}`", OFFLINE_ENV_VAR):
         assert needed in text, needed
     with pytest.raises(WeightsError):
@@ -93,7 +88,7 @@ def test_imagenet_missing_download_fails(empty_keras_cache, monkeypatch):
     monkeypatch.setattr(keras.utils, "get_file", no_network)
     with pytest.raises(WeightsError) as exc:
         download_weights()
-    text = _one_line(exc)
+    text = one_line(exc)
     assert "name resolution" in text and FETCH_COMMAND in text and WEIGHTS_ENV_VAR in text
 
 
@@ -111,7 +106,7 @@ def test_corrupt_file(empty_keras_cache, corrupt_file, monkeypatch, how):
         shutil.copyfile(corrupt_file, weights_cache_path())
     with pytest.raises(WeightsError) as exc:
         resolve_weights(request)
-    text = _one_line(exc)
+    text = one_line(exc)
     assert "corrupt" in text and md5sum(corrupt_file) in text and FETCH_COMMAND in text
 
 
@@ -182,7 +177,7 @@ def test_unreadable_file_with_verification_off(corrupt_file):
     spec = resolve_weights(corrupt_file, verify=False)
     with pytest.raises(WeightsError) as exc:
         FeatureExtractor(["conv1_1"], weights=spec)
-    assert "cannot load" in _one_line(exc) and FETCH_COMMAND in str(exc.value)
+    assert "cannot load" in one_line(exc) and FETCH_COMMAND in str(exc.value)
 
 
 def test_weights_status(empty_keras_cache, corrupt_file, monkeypatch):
