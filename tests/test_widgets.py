@@ -327,13 +327,9 @@ def test_loss_plot_renders_history_and_change_markers():
 
 
 def test_bench_sliders_tiny_run_prints_and_appends_its_own_section(tmp_path, capsys):
-    import importlib.util
-    from pathlib import Path
+    from helpers import load_benchmark
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_sliders.py"
-    spec = importlib.util.spec_from_file_location("bench_sliders", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("bench_sliders")
     results = tmp_path / "RESULTS.md"
     results.write_text("# Benchmark results\n\n## Core library\n\nsomeone else's section\n<!-- bench_core:end -->\n")
     argv = ["--size", "32", "--repeats", "1", "--warm-evals", "2", "--append", "--results", str(results)]
