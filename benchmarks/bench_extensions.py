@@ -7,7 +7,7 @@ In one run, on this machine:
     Its recipe (Adam, lr 0.02 on [0, 1] images = 5.1 pixel units, beta1 0.99, eps 0.1 (= 0.1/255 in
     pixel units), from the content image) runs ``--tf-steps`` steps; its best loss is the target.
     Then this library's best default on the *same* objective: L-BFGS, coarse to fine (scales from
-    :func:`~styletransfer.multiscale.multiscale_sizes`), from the content image, stopping as soon as
+    :func:`~styletransfer.extensions.multiscale.multiscale_sizes`), from the content image, stopping as soon as
     the full-size loss reaches the target; and plain single-scale L-BFGS for reference. Times include
     every scale's setup for the multi-scale run, and the optimisation only for the tutorial's recipe.
     Goal: multi-scale time / tutorial time <= 1/3. ``--objective library`` runs the same race on this
@@ -52,8 +52,8 @@ OBJECTIVE_NOTE = "on this library's default objective (paper layers, normalised 
 
 def tutorial_problem(content: str, style: str, size: int, weights: str, objective: str = "tf_tutorial"):
     """The TensorFlow tutorial's objective (or this library's default one) and its Adam recipe."""
+    from styletransfer.extensions.presets import preset_options
     from styletransfer.images import load_image
-    from styletransfer.presets import preset_options
     from styletransfer.samples import load_sample
     from styletransfer.transfer import StyleTransfer
 
@@ -83,7 +83,7 @@ class _Clock:
 def time_to_loss(content: str, style: str, *, size: int, tf_steps: int, max_evals: int, weights: str,
                  evals_per_scale: int, min_scale: int = 128, objective: str = "tf_tutorial") -> dict:
     """Benchmark (a); see the module docstring."""
-    from styletransfer.multiscale import multiscale_sizes, stylize_multiscale
+    from styletransfer.extensions.multiscale import multiscale_sizes, stylize_multiscale
 
     options, run, build = tutorial_problem(content, style, size, weights, objective)
     problem = build(size)
@@ -109,7 +109,7 @@ def time_to_loss(content: str, style: str, *, size: int, tf_steps: int, max_eval
 
 def big_run(content: str, style: str, *, size: int, evals: int, weights: str) -> dict:
     """Benchmark (b), in this process: a coarse-to-fine run to ``size`` px; time and peak RSS."""
-    from styletransfer.multiscale import stylize_multiscale
+    from styletransfer.extensions.multiscale import stylize_multiscale
 
     start = time.perf_counter()
     result = stylize_multiscale(content, style, size=size, evals_per_scale=evals, weights=weights, progress=False)

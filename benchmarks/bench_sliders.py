@@ -1,6 +1,6 @@
 """Sliders benchmark: how long from a slider change to the first updated preview.
 
-Drives :class:`styletransfer.steering.Steerer` (what the sliders call) from Python, at ``--size``
+Drives :class:`styletransfer.live.steering.Steerer` (what the sliders call) from Python, at ``--size``
 px (default 256, chelsea with Starry Night), with the app's debounce and preview settings:
 
 1. **idle**: the optimisation has stopped; β is multiplied (or divided) by 10; time until the first
@@ -124,7 +124,7 @@ def cold_restart(steerer) -> float:
 
 
 def measure(size: int, repeats: int, warm_evals: int) -> dict:
-    from styletransfer.steering import Steerer
+    from styletransfer.live.steering import Steerer
 
     steerer = Steerer("chelsea", "starry_night", size=size, weights="random", evals_per_run=10**6, max_size=size)
     clock = PreviewClock()

@@ -7,11 +7,11 @@ The pieces, in the order the talk explains them:
 * :mod:`~styletransfer.losses`: Gram matrices, content, style and total-variation losses.
 * :mod:`~styletransfer.transfer`: the problem, ``alpha * content + beta * style + tv * TV``.
 * :mod:`~styletransfer.optimize`: L-BFGS (or Adam) on the pixels.
-* Beyond the paper: :mod:`~styletransfer.multiscale` (coarse to fine), :mod:`~styletransfer.color`
-  (colour preservation), :mod:`~styletransfer.spatial` (masks, several styles),
-  :mod:`~styletransfer.presets` and :mod:`~styletransfer.conventions`.
-* For Jupyter (need the ``notebooks`` extra): :func:`styletransfer.widgets.explore` (live sliders),
-  :mod:`styletransfer.plotting`, and :mod:`styletransfer.exercises` (the workshop checkers).
+* Beyond the paper: :mod:`~styletransfer.extensions.multiscale` (coarse to fine), :mod:`~styletransfer.extensions.color`
+  (colour preservation), :mod:`~styletransfer.extensions.spatial` (masks, several styles),
+  :mod:`~styletransfer.extensions.presets` and :mod:`~styletransfer.extensions.conventions`.
+* For Jupyter (need the ``notebooks`` extra): :func:`styletransfer.live.widgets.explore` (live sliders),
+  :mod:`styletransfer.notebook.plotting`, and :mod:`styletransfer.exercises` (the workshop checkers).
 
 Quick start::
 
@@ -26,18 +26,18 @@ import os as _os
 
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from .color import LuminanceTransfer, match_color, preserve_colors  # noqa: E402
 from .constants import *  # noqa: E402,F403
-from .conventions import conversion_table, convert_weights  # noqa: E402
 from .errors import ImageError, LayerError, ParameterError, StyleTransferError, WeightsError  # noqa: E402
+from .extensions.color import LuminanceTransfer, match_color, preserve_colors  # noqa: E402
+from .extensions.conventions import conversion_table, convert_weights  # noqa: E402
+from .extensions.multiscale import stylize_multiscale  # noqa: E402
+from .extensions.presets import PRESETS, compare_presets, run_preset  # noqa: E402
+from .extensions.spatial import MultiStyleTransfer  # noqa: E402
 from .features import FeatureExtractor, layer_name, paper_name  # noqa: E402
 from .images import deprocess, load_image, preprocess, save_image  # noqa: E402
 from .losses import content_loss, gram_matrix, style_loss, total_variation_loss  # noqa: E402
-from .multiscale import stylize_multiscale  # noqa: E402
 from .optimize import Progress, Result, optimize  # noqa: E402
-from .presets import PRESETS, compare_presets, run_preset  # noqa: E402
 from .samples import list_samples, load_sample  # noqa: E402
-from .spatial import MultiStyleTransfer  # noqa: E402
 from .transfer import StyleTransfer  # noqa: E402
 from .weights import RandomWeightsWarning, WeightsSpec, resolve_weights  # noqa: E402
 

@@ -1,5 +1,5 @@
 """``python -m styletransfer``: the same as the ``styletransfer`` command."""
 
-from .cli import main
+from .cli.main import main
 
 raise SystemExit(main())

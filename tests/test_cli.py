@@ -22,9 +22,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from styletransfer import cli, runner
 from styletransfer import record as record_module
-from styletransfer.cli import main
+from styletransfer.cli import job as runner
+from styletransfer.cli import main as cli
+from styletransfer.cli.main import main
 from styletransfer.images import load_image
 from styletransfer.samples import SAMPLES, load_sample
 from styletransfer.transfer import StyleTransfer

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from styletransfer.color import (
+from styletransfer.errors import ParameterError
+from styletransfer.extensions.color import (
     MATCH_METHODS,
     LuminanceTransfer,
     luminance,
@@ -15,7 +16,6 @@ from styletransfer.color import (
     rgb_to_yiq,
     yiq_to_rgb,
 )
-from styletransfer.errors import ParameterError
 from styletransfer.samples import load_sample
 
 

@@ -309,8 +309,8 @@ def test_results_display_as_coloured_html_and_plain_text():
 
 
 def test_colour_reference_is_the_library_preserve_colors():
-    from styletransfer import color
     from styletransfer.exercises.colors import _reference
+    from styletransfer.extensions import color
 
     rng = np.random.default_rng(0)
     stylized, content = (rng.integers(0, 256, (16, 20, 3), dtype=np.uint8) for _ in range(2))

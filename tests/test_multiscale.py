@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from styletransfer.color import LuminanceTransfer
 from styletransfer.errors import ParameterError
+from styletransfer.extensions.color import LuminanceTransfer
+from styletransfer.extensions.multiscale import multiscale_sizes, stylize_multiscale, upsample
 from styletransfer.images import load_image
-from styletransfer.multiscale import multiscale_sizes, stylize_multiscale, upsample
 from styletransfer.samples import load_sample
 from styletransfer.transfer import StyleTransfer
 

@@ -87,12 +87,12 @@ GENERATORS: dict[str, Callable[[np.random.Generator], Inputs]] = {
     "styletransfer.losses.total_variation_loss": lambda rng: ((_preprocessed(rng),), {}),
     "styletransfer.images.preprocess": lambda rng: ((_image_uint8(rng),), {}),
     "styletransfer.images.deprocess": lambda rng: ((_preprocessed(rng),), {}),
-    "styletransfer.teaching.euclidean_distance": _two_images,
-    "styletransfer.teaching.convolve2d": _grey_and_kernel,
-    "styletransfer.teaching.pool2d": _pool_input,
-    "styletransfer.teaching.dense_parameter_count": lambda rng: (
+    "styletransfer.notebook.teaching.euclidean_distance": _two_images,
+    "styletransfer.notebook.teaching.convolve2d": _grey_and_kernel,
+    "styletransfer.notebook.teaching.pool2d": _pool_input,
+    "styletransfer.notebook.teaching.dense_parameter_count": lambda rng: (
         (list(int(v) for v in rng.integers(1, 5000, size=int(rng.integers(2, 5)))),), {}),
-    "styletransfer.teaching.conv_parameter_count": lambda rng: (
+    "styletransfer.notebook.teaching.conv_parameter_count": lambda rng: (
         tuple(int(v) for v in (rng.choice([1, 3, 5]), rng.integers(1, 513), rng.integers(1, 513))), {}),
 }
 

@@ -134,4 +134,4 @@ def test_wheel_contains_the_shipped_samples_and_every_module(tmp_path):
         if sample.shipped:
             assert f"styletransfer/data/samples/{sample.filename}" in names
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
-    assert "styletransfer = styletransfer.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "styletransfer = styletransfer.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -11,8 +11,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-from styletransfer.optimize import Progress, Result  # noqa: E402
-from styletransfer.plotting import (  # noqa: E402
+from styletransfer.live.preview import LivePreview, png_bytes  # noqa: E402
+from styletransfer.notebook.plotting import (  # noqa: E402
     plot_loss_terms,
     plot_losses,
     random_weights_title,
@@ -20,7 +20,7 @@ from styletransfer.plotting import (  # noqa: E402
     show_images,
     show_results,
 )
-from styletransfer.preview import LivePreview, png_bytes  # noqa: E402
+from styletransfer.optimize import Progress, Result  # noqa: E402
 
 RANDOM = "RANDOM-WEIGHT VGG19 (seed 0), not the real result"
 

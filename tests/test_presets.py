@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from styletransfer.conventions import CONVENTIONS, conversion_table, convert_weights, spread, term_ratios
 from styletransfer.errors import ParameterError
+from styletransfer.extensions.conventions import (
+    CONVENTIONS,
+    conversion_table,
+    convert_weights,
+    spread,
+    term_ratios,
+)
+from styletransfer.extensions.presets import PRESETS, compare_presets, preset_options, run_preset
 from styletransfer.images import preprocess
-from styletransfer.presets import PRESETS, compare_presets, preset_options, run_preset
 from styletransfer.samples import load_sample
 from styletransfer.transfer import StyleTransfer
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from styletransfer import load_sample
-from styletransfer.reconstruct import (
+from styletransfer.notebook.reconstruct import (
     content_problem,
     growing_layer_sets,
     reconstruct_content,

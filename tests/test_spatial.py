@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from styletransfer.errors import ParameterError
+from styletransfer.extensions.spatial import MultiStyleTransfer, ellipse_mask, layer_masks, split_masks
 from styletransfer.samples import load_sample
-from styletransfer.spatial import MultiStyleTransfer, ellipse_mask, layer_masks, split_masks
 from styletransfer.transfer import StyleTransfer
 
 LAYERS = ("conv1_1", "conv2_1", "conv3_1")

@@ -1,4 +1,4 @@
-"""The small helpers of the first notebooks: styletransfer.teaching, .viz and .envcheck."""
+"""The small helpers of the first notebooks: styletransfer.notebook.teaching, .viz and .envcheck."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from styletransfer.errors import ParameterError
-from styletransfer.teaching import (
+from styletransfer.notebook.teaching import (
     EDGE_KERNELS,
     conv_parameter_count,
     convolve2d,
@@ -85,7 +85,7 @@ def test_viz_figures_say_random_weights():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from styletransfer.viz import plot_bars, show_feature_maps, strongest_channels
+    from styletransfer.notebook.viz import plot_bars, show_feature_maps, strongest_channels
 
     act = np.zeros((1, 6, 8, 5), np.float32)
     act[..., 3] = 2.0
@@ -101,7 +101,7 @@ def test_viz_figures_say_random_weights():
 
 
 def test_environment_check_reports_missing_weights_and_the_fix():
-    from styletransfer.envcheck import environment_markdown, environment_report
+    from styletransfer.notebook.envcheck import environment_markdown, environment_report
 
     rows = {row["item"]: row["value"] for row in environment_report()}
     assert rows["ImageNet VGG19 weights"] == "missing"  # tests run with an empty Keras cache

@@ -16,9 +16,9 @@ import pytest
 from styletransfer import StyleTransfer, load_image, load_sample
 from styletransfer.errors import ParameterError, StyleTransferError
 from styletransfer.images import deprocess as st_deprocess
-from styletransfer.preview import png_bytes
-from styletransfer.steering import Steerer, resize_to
-from styletransfer.widgets import explore, loss_plot_png
+from styletransfer.live.preview import png_bytes
+from styletransfer.live.steering import Steerer, resize_to
+from styletransfer.live.widgets import explore, loss_plot_png
 
 pytest.importorskip("ipywidgets")
 pytestmark = pytest.mark.slow  # each test builds a small VGG19 problem and traces it: a few seconds

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import styletransfer as st
 from styletransfer.images import atomic_write_bytes
-from styletransfer.plotting import show_images
+from styletransfer.notebook.plotting import show_images
 
 OUT = Path(__file__).resolve().parents[1] / "notebooks" / "figures" / "readme_result.png"
 

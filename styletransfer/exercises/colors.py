@@ -1,6 +1,6 @@
 """Exercise 12: colour preservation by luminance transfer (the post-hoc YIQ/YUV swap).
 
-The reference is the library's :mod:`styletransfer.color` (``preserve_colors``: YIQ with the
+The reference is the library's :mod:`styletransfer.extensions.color` (``preserve_colors``: YIQ with the
 stylised luminance and the content's chroma), applied through its ``rgb_to_yiq``/``yiq_to_rgb``
 so that the tiny test images need not pass ``load_image``'s minimum size. YIQ and YUV share the
 luminance ``Y = 0.299 R + 0.587 G + 0.114 B`` and both chroma pairs are linear in
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from styletransfer import color
+from styletransfer.extensions import color
 
 from ._checking import Case, Mistake
 from ._exercise import Exercise

@@ -21,11 +21,11 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
-from . import constants as C
-from .errors import ParameterError
-from .images import ImageLike, load_image, preprocess
-from .losses import content_loss, style_layer_loss, total_variation_loss
-from .transfer import StyleTransfer
+from .. import constants as C
+from ..errors import ParameterError
+from ..images import ImageLike, load_image, preprocess
+from ..losses import content_loss, style_layer_loss, total_variation_loss
+from ..transfer import StyleTransfer
 
 __all__ = ["MultiStyleTransfer", "layer_masks", "split_masks", "ellipse_mask", "masked_gram"]
 

@@ -2,7 +2,7 @@
 jcjohnson/neural-style, on this library's engine, and a side-by-side comparison.
 
 Each preset fixes the layers, the pooling, the starting image, the optimiser and the weights
-(converted exactly from the project's loss code by :mod:`styletransfer.conventions`, with raw
+(converted exactly from the project's loss code by :mod:`styletransfer.extensions.conventions`, with raw
 features, so the objective is the project's own; the paper's preset is the exception, see its
 notes). Run one with :func:`run_preset`; :func:`compare_presets` renders the same content and
 style under several presets in one figure, so you can see how "small" choices change the picture.
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import constants as C
+from .. import constants as C
+from ..errors import ParameterError
+from ..images import ImageLike, load_image
 from .conventions import CONVENTIONS, convert_weights
-from .errors import ParameterError
-from .images import ImageLike, load_image
 
 __all__ = ["Preset", "PRESETS", "preset_options", "run_preset", "compare_presets"]
 
@@ -103,8 +103,8 @@ def run_preset(name: str, content: ImageLike, style: ImageLike, *, size: int | N
     ``size`` defaults to the preset's own (the Keras example's is the image height); ``max_evals``
     to the preset's number of iterations.
     """
+    from ..transfer import StyleTransfer
     from .multiscale import _source
-    from .transfer import StyleTransfer
 
     preset = _preset(name)
     content, style = load_image(_source(content)), load_image(_source(style))
@@ -132,7 +132,7 @@ def compare_presets(content: ImageLike, style: ImageLike, *, presets: Sequence[s
     (dict, matplotlib.figure.Figure)
         ``{preset name: Result}`` and the figure (content, style, then one image per preset).
     """
-    from .plotting import show_images
+    from ..notebook.plotting import show_images
 
     content, style = load_image(content), load_image(style)
     results = {name: run_preset(name, content, style, size=size, max_evals=max_evals, weights=weights,

@@ -146,7 +146,7 @@ def show_results(
     ----------
     results : mapping of str to Result
         For example ``{"conv1_2": result, ...}`` from
-        :func:`styletransfer.reconstruct.content_reconstructions`.
+        :func:`styletransfer.notebook.reconstruct.content_reconstructions`.
     original : array, optional
         Shown first, for comparison.
     term : str, optional

@@ -20,12 +20,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import constants as C
-from .errors import StyleTransferError
-from .record import library_versions, machine_description, sha256_file
-from .runner import RunOptions, execute
-from .samples import SAMPLES, cache_dir, fetch_sample
-from .weights import download_weights, downloads_off, keras_cache_dir, weights_cache_path, weights_status
+from .. import constants as C
+from ..errors import StyleTransferError
+from ..record import library_versions, machine_description, sha256_file
+from ..samples import SAMPLES, cache_dir, fetch_sample
+from ..weights import download_weights, downloads_off, keras_cache_dir, weights_cache_path, weights_status
+from .job import RunOptions, execute
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
@@ -298,6 +298,16 @@ def _cmd_info(args, argv) -> int:
         print(f"${name} = {value if value is not None else '(not set)'}")
     return EXIT_OK
 
+
+class _CallableModule(type(sys)):
+    """Deprecated: lets a console script installed before the move (``styletransfer.cli:main``,
+    which now names this module) still run. Reinstall (``pip install -e .``) and this goes unused."""
+
+    def __call__(self, argv: Sequence[str] | None = None) -> int:
+        return main(argv)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .constants import VGG19_BLOCKS
-from .errors import ParameterError
+from ..constants import VGG19_BLOCKS
+from ..errors import ParameterError
 
 __all__ = [
     "euclidean_distance",

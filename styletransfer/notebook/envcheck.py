@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import platform
 
-from .constants import FETCH_COMMAND, OFFLINE_ENV_VAR, QUICK_ENV_VAR, WEIGHTS_ENV_VAR
-from .weights import weights_status
+from ..constants import FETCH_COMMAND, OFFLINE_ENV_VAR, QUICK_ENV_VAR, WEIGHTS_ENV_VAR
+from ..weights import weights_status
 
 __all__ = ["environment_report", "weights_advice", "environment_markdown"]
 
@@ -17,7 +17,7 @@ def environment_report() -> list[dict[str, str]]:
     import numpy
     import tensorflow as tf
 
-    from . import __version__
+    from .. import __version__
 
     gpus = tf.config.list_physical_devices("GPU")
     weights = weights_status()

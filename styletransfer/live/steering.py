@@ -1,6 +1,6 @@
 """Steer a running style transfer: change alpha, beta, TV, size or layer and keep going.
 
-:class:`Steerer` is the UI-free half of the live sliders (:mod:`styletransfer.widgets` is the
+:class:`Steerer` is the UI-free half of the live sliders (:mod:`styletransfer.live.widgets` is the
 other). It owns one worker thread, which is the only place the optimisation runs, so there are
 never two optimisations at once. A change of weights stops the running optimisation cleanly
 (through its ``stop_event``), waits a short debounce time for further changes, then *continues from
@@ -25,14 +25,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .constants import LIVE_FIRST_STEP, MIN_IMAGE_SIDE
-from .errors import ParameterError
-from .features import layer_name
-from .images import ImageLike, deprocess, load_image
-from .optimize import Result
-from .record import save_result
-from .samples import list_samples, load_sample
-from .transfer import StyleTransfer, check_weight
+from ..constants import LIVE_FIRST_STEP, MIN_IMAGE_SIDE
+from ..errors import ParameterError
+from ..features import layer_name
+from ..images import ImageLike, deprocess, load_image
+from ..optimize import Result
+from ..record import save_result
+from ..samples import list_samples, load_sample
+from ..transfer import StyleTransfer, check_weight
 
 __all__ = ["Steerer", "as_image", "resize_to"]
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import constants as C
-from .errors import ParameterError
+from .. import constants as C
+from ..errors import ParameterError
 
 __all__ = ["Convention", "CONVENTIONS", "convert_weights", "conversion_table", "term_ratios", "spread"]
 
@@ -96,7 +96,7 @@ CONVENTIONS: dict[str, Convention] = {
 
 
 def _block(layer: str) -> int:
-    from .features import layer_name
+    from ..features import layer_name
 
     return int(layer_name(layer)[len("block")])
 
@@ -165,7 +165,7 @@ def convert_weights(name: str, *, shape: tuple[int, int] = (512, 512), scales: d
     conv = CONVENTIONS[name]
     content, style, tv, exact = _factors(name, tuple(shape))
     if scales is not None:
-        from .features import layer_name
+        from ..features import layer_name
 
         content *= scales[layer_name(conv.content_layers[0])] ** 2
         style = {k: v * scales[layer_name(k)] ** 4 for k, v in style.items()}
@@ -208,8 +208,8 @@ def term_ratios(content, style, *, sizes: Sequence[int] = (256, 512, 1024), prob
     list of dict
         Per size: ``size``, ``content``, ``style``, ``tv``, ``content/style`` and ``tv/style``.
     """
-    from .images import deprocess, preprocess
-    from .transfer import StyleTransfer
+    from ..images import deprocess, preprocess
+    from ..transfer import StyleTransfer
 
     rows = []
     for size in sizes:

@@ -1,6 +1,6 @@
 """Figures for the first notebooks: feature-map grids and bar charts, each one call.
 
-Like :mod:`styletransfer.plotting`, every function takes ``weights_label`` and puts a
+Like :mod:`styletransfer.notebook.plotting`, every function takes ``weights_label`` and puts a
 random-weights warning into the title (in red) when the network was not trained.
 """
 
@@ -46,7 +46,7 @@ def show_feature_maps(
     """
     import matplotlib.pyplot as plt
 
-    from .features import paper_name
+    from ..features import paper_name
 
     extra = 1 if image is not None else 0
     rows = len(features)

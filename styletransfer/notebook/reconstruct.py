@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import constants as C
-from .features import layer_names, paper_name
-from .images import ImageLike
-from .optimize import Result
-from .transfer import StyleTransfer
+from .. import constants as C
+from ..features import layer_names, paper_name
+from ..images import ImageLike
+from ..optimize import Result
+from ..transfer import StyleTransfer
 
 __all__ = [
     "content_problem",

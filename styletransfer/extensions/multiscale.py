@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import constants as C
-from .errors import ParameterError
-from .images import ImageLike, load_image, preprocess
-from .optimize import Progress, Result
-from .transfer import StyleTransfer
+from .. import constants as C
+from ..errors import ParameterError
+from ..images import ImageLike, load_image, preprocess
+from ..optimize import Progress, Result
+from ..transfer import StyleTransfer
 
 __all__ = ["MultiscaleResult", "multiscale_sizes", "stylize_multiscale", "upsample"]
 
@@ -81,7 +81,7 @@ def _evals(evals_per_scale, n: int) -> list[int]:
 
 
 def _source(image):
-    from .samples import list_samples, load_sample
+    from ..samples import list_samples, load_sample
 
     if isinstance(image, str) and image in list_samples():
         return load_sample(image)
@@ -121,7 +121,7 @@ def stylize_multiscale(
     ----------
     content, style : ImageLike or str
         Images, paths or sample names (``style`` may be anything ``problem_class`` accepts, for
-        example a list of styles for :class:`~styletransfer.spatial.MultiStyleTransfer`).
+        example a list of styles for :class:`~styletransfer.extensions.spatial.MultiStyleTransfer`).
     size : int
         Long side of the final image.
     scales : sequence of int, optional

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .plotting import random_weights_title
+from ..notebook.plotting import random_weights_title
 
 __all__ = ["LivePreview", "png_bytes"]
 

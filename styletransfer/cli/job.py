@@ -2,7 +2,7 @@
 
 This is what ``styletransfer run`` and ``styletransfer demo`` do, usable from Python too::
 
-    from styletransfer.runner import RunOptions, execute
+    from styletransfer.cli.job import RunOptions, execute
     outcome = execute(RunOptions("chelsea", "starry_night", "out/cat.png", size=256))
 
 Everything that can be checked cheaply (numbers, layer names, the output folder, the weights) is
@@ -29,16 +29,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import constants as C
-from .errors import ImageError, ParameterError, StyleTransferError
-from .features import layer_names
-from .images import deprocess, load_image
-from .losses import normalized_layer_weights
-from .optimize import Result, optimize
-from .record import save_result
-from .samples import SAMPLES, sample_path
-from .transfer import StyleTransfer, check_weight
-from .weights import RandomWeightsWarning, WeightsSpec, resolve_weights
+from .. import constants as C
+from ..errors import ImageError, ParameterError, StyleTransferError
+from ..features import layer_names
+from ..images import deprocess, load_image
+from ..losses import normalized_layer_weights
+from ..optimize import Result, optimize
+from ..record import save_result
+from ..samples import SAMPLES, sample_path
+from ..transfer import StyleTransfer, check_weight
+from ..weights import RandomWeightsWarning, WeightsSpec, resolve_weights
 
 __all__ = ["RunOptions", "Outcome", "IMAGE_SUFFIXES", "resolve_source", "check_output", "validate",
            "resolve_weights_quietly", "random_weights_warning", "execute"]

@@ -1,6 +1,6 @@
 """Live sliders for alpha and beta: ``explore(content, style)`` in Jupyter or as a Voila app.
 
-The view is a thin layer of ipywidgets over :class:`~styletransfer.steering.Steerer`, which runs
+The view is a thin layer of ipywidgets over :class:`~styletransfer.live.steering.Steerer`, which runs
 the optimisation in a background thread, so the kernel stays free to receive slider moves. Moving
 a slider stops the running optimisation and continues from the current image with the new weights;
 the preview and the loss curves update from the worker thread (ipywidgets sends ``Image.value``
@@ -8,7 +8,7 @@ and ``HTML.value`` changes from any thread, in Jupyter and in Voila).
 
 Example
 -------
->>> from styletransfer.widgets import explore
+>>> from styletransfer.live.widgets import explore
 >>> explore("chelsea", "starry_night", size=256)               # doctest: +SKIP
 """
 
@@ -20,10 +20,10 @@ import math
 import time
 from collections.abc import Sequence
 
-from .constants import FETCH_COMMAND
-from .features import layer_name, paper_name
-from .images import ImageLike
-from .plotting import random_weights_title
+from ..constants import FETCH_COMMAND
+from ..features import layer_name, paper_name
+from ..images import ImageLike
+from ..notebook.plotting import random_weights_title
 from .preview import png_bytes
 from .steering import Steerer, as_image
 
@@ -92,7 +92,7 @@ def _log_slider(description: str, value: float, low: int, high: int, tooltip: st
 
 
 class Explorer:
-    """The ipywidgets view of a :class:`~styletransfer.steering.Steerer` (build it with :func:`explore`).
+    """The ipywidgets view of a :class:`~styletransfer.live.steering.Steerer` (build it with :func:`explore`).
 
     Attributes ``alpha``, ``beta``, ``tv``, ``size``, ``layer``, ``live``, ``run_button``,
     ``stop_button``, ``reset_button``, ``save_button``, ``save_path``, ``preview``, ``plot`` and
@@ -253,7 +253,7 @@ def explore(content: ImageLike = "chelsea", style: ImageLike = "starry_night", *
     save_path : str
         Default path for Save (a ``.json`` run record is written beside it).
     **options
-        Passed to :class:`~styletransfer.steering.Steerer`: ``content_weight``, ``style_weight``,
+        Passed to :class:`~styletransfer.live.steering.Steerer`: ``content_weight``, ``style_weight``,
         ``tv_weight``, ``weights``, ``init``, ``evals_per_run``, ``debounce``, ``content_layer``...
 
     Returns

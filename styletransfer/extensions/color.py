@@ -22,9 +22,9 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from .errors import ParameterError
-from .images import ImageLike, load_image
-from .transfer import StyleTransfer
+from ..errors import ParameterError
+from ..images import ImageLike, load_image
+from ..transfer import StyleTransfer
 
 __all__ = [
     "COLOR_SPACES",
@@ -219,7 +219,7 @@ class LuminanceTransfer(StyleTransfer):
 
     def init_image(self, init="content", *, seed: int | None = None) -> np.ndarray:
         """The parent's starting image made grey (its luminance, replicated)."""
-        from .images import deprocess, preprocess
+        from ..images import deprocess, preprocess
 
         start = deprocess(super().init_image(init, seed=seed))
         return preprocess(_grey(luminance(start)))
