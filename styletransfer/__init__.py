@@ -2,11 +2,13 @@
 
 The pieces, in the order the talk explains them:
 
-* :mod:`~styletransfer.images` and :mod:`~styletransfer.samples`: images in and out.
+* :mod:`~styletransfer.images` and :mod:`~styletransfer.samples`: images in and out
+  (:func:`~styletransfer.samples.as_image` reads a path, URL, sample name, PIL image or array).
 * :mod:`~styletransfer.features`: VGG19 activations of named layers.
 * :mod:`~styletransfer.losses`: Gram matrices, content, style and total-variation losses.
 * :mod:`~styletransfer.transfer`: the problem, ``alpha * content + beta * style + tv * TV``.
-* :mod:`~styletransfer.optimize`: L-BFGS (or Adam) on the pixels.
+* :mod:`~styletransfer.optimize`: L-BFGS (or Adam) on the pixels; :func:`~styletransfer.api.stylize`
+  does both in one call.
 * Beyond the paper: :mod:`~styletransfer.extensions.multiscale` (coarse to fine), :mod:`~styletransfer.extensions.color`
   (colour preservation), :mod:`~styletransfer.extensions.spatial` (masks, several styles),
   :mod:`~styletransfer.extensions.presets` and :mod:`~styletransfer.extensions.conventions`.
@@ -26,6 +28,7 @@ import os as _os
 
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from .api import stylize  # noqa: E402
 from .constants import *  # noqa: E402,F403
 from .errors import ImageError, LayerError, ParameterError, StyleTransferError, WeightsError  # noqa: E402
 from .extensions.color import LuminanceTransfer, match_color, preserve_colors  # noqa: E402
@@ -37,7 +40,7 @@ from .features import FeatureExtractor, layer_name, paper_name  # noqa: E402
 from .images import deprocess, load_image, preprocess, save_image  # noqa: E402
 from .losses import content_loss, gram_matrix, style_loss, total_variation_loss  # noqa: E402
 from .optimize import Progress, Result, optimize  # noqa: E402
-from .samples import list_samples, load_sample  # noqa: E402
+from .samples import as_image, list_samples, load_sample  # noqa: E402
 from .transfer import StyleTransfer  # noqa: E402
 from .weights import RandomWeightsWarning, WeightsSpec, resolve_weights  # noqa: E402
 
@@ -64,6 +67,7 @@ __all__ = [
     "preprocess",
     "deprocess",
     "list_samples",
+    "as_image",
     "load_sample",
     "gram_matrix",
     "content_loss",
@@ -82,27 +86,3 @@ __all__ = [
     "WeightsError",
 ]
 
-
-def stylize(content, style, *, init="content", max_evals: int = DEFAULT_MAX_EVALS, optimizer: str = "lbfgs",  # noqa: F405
-            callback=None, callback_every: int = 10, progress: bool = True, **problem_options) -> Result:
-    """Stylise ``content`` with ``style`` in one call.
-
-    ``content`` and ``style`` may be sample names (see :func:`list_samples`), paths, URLs, PIL
-    images or arrays. ``problem_options`` go to :class:`StyleTransfer` (size, weights, layers...);
-    the rest to :func:`optimize`.
-
-    Returns
-    -------
-    Result
-        ``result.image`` is the stylised RGB ``uint8`` image; ``result.weights_label`` says
-        whether it was made with ImageNet or random weights.
-    """
-    problem = StyleTransfer(_as_image(content), _as_image(style), **problem_options)
-    return problem.run(init=init, max_evals=max_evals, optimizer=optimizer, callback=callback,
-                       callback_every=callback_every, progress=progress)
-
-
-def _as_image(source):
-    if isinstance(source, str) and source in list_samples():
-        return load_sample(source)
-    return source

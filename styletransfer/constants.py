@@ -38,10 +38,29 @@ __all__ = [
     "OFFLINE_ENV_VAR",
     "MULTISCALE_MIN_SIZE",
     "MULTISCALE_EVALS",
+    "VGG19_WIDTHS",
+    "POOLING_MODES",
+    "OPTIMIZERS",
+    "DEFAULT_OPTIMIZER",
+    "INIT_CHOICES",
+    "DEFAULT_INIT",
+    "RECONSTRUCTION_INIT",
+    "DEFAULT_LEARNING_RATE",
+    "DEFAULT_CALLBACK_EVERY",
+    "DEFAULT_LBFGS_MEMORY",
+    "DEFAULT_WEIGHTS",
+    "LIVE_SIZE",
+    "LIVE_MAX_SIZE",
+    "LIVE_EVALS_PER_RUN",
+    "LIVE_PREVIEW_INTERVAL",
+    "LIVE_DEBOUNCE",
 ]
 
 #: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
 VGG19_BLOCKS: tuple[int, ...] = (2, 2, 4, 4, 4)
+
+#: Number of filters (channels) of the convolutions of each block: 64, doubling per block up to 512.
+VGG19_WIDTHS: tuple[int, ...] = (64, 128, 256, 512, 512)
 
 #: Keras names of the 16 convolution layers, input to output.
 VGG19_CONV_LAYERS: tuple[str, ...] = tuple(
@@ -81,13 +100,35 @@ DEFAULT_CONTENT_WEIGHT: float = 1.0
 DEFAULT_STYLE_WEIGHT: float = 10.0
 #: Total-variation weight (smoothness; not in the 2015 paper, used by every later implementation).
 DEFAULT_TV_WEIGHT: float = 1e-2
+#: Pooling between VGG blocks: average (the paper) or max (VGG as trained).
+POOLING_MODES: tuple[str, ...] = ("avg", "max")
 #: The paper replaces max pooling by average pooling ("slightly more appealing results").
 DEFAULT_POOLING: str = "avg"
+#: VGG19 weights: "auto" is ImageNet if the file is there (or can be downloaded), else a labelled
+#: random-weight network; "imagenet", "random" or a file path are the other choices.
+DEFAULT_WEIGHTS: str = "auto"
 #: Long side of the output image in pixels.
 DEFAULT_SIZE: int = 384
 #: Maximum number of loss-and-gradient evaluations.
 DEFAULT_MAX_EVALS: int = 300
 DEFAULT_SEED: int = 0
+
+#: Optimisers: scipy's L-BFGS-B (the paper) and Adam.
+OPTIMIZERS: tuple[str, ...] = ("lbfgs", "adam")
+DEFAULT_OPTIMIZER: str = "lbfgs"
+#: Named starting images (anything else is loaded as an image).
+INIT_CHOICES: tuple[str, ...] = ("content", "noise", "style")
+#: Starting image of a style transfer: the content photo (fastest to a good picture; the paper
+#: starts from noise, which the "paper" preset does).
+DEFAULT_INIT: str = "content"
+#: Starting image of the Figure 1 reconstructions: white noise, as in the paper.
+RECONSTRUCTION_INIT: str = "noise"
+#: Adam's step size, in grey levels (0-255).
+DEFAULT_LEARNING_RATE: float = 5.0
+#: Evaluations between two calls of an optimisation's progress callback.
+DEFAULT_CALLBACK_EVERY: int = 10
+#: Number of past steps L-BFGS remembers.
+DEFAULT_LBFGS_MEMORY: int = 10
 
 #: How the optimiser keeps pixels in [0, 255] (see ``styletransfer.optimize.optimize``).
 BOUNDS_MODES: tuple[str, ...] = ("clip", "hard", "penalty")
@@ -137,5 +178,15 @@ MULTISCALE_EVALS: int = 100
 #: 128 px, beta x 100 after 40 warm evaluations: visible at evaluation 2 instead of 6, and a lower
 #: loss after 5, 10, 20 and 40 evaluations (75/51/37/25 against 141/69/41/27).
 LIVE_FIRST_STEP: float = 2.0
+#: Starting size (long side, px) of the sliders: restyles within seconds on a laptop CPU.
+LIVE_SIZE: int = 256
+#: Largest size the sliders offer; the source images are kept at this size.
+LIVE_MAX_SIZE: int = 512
+#: Evaluations of one slider run (started by Run or by a change).
+LIVE_EVALS_PER_RUN: int = 100
+#: Minimum seconds between two previews of a slider run.
+LIVE_PREVIEW_INTERVAL: float = 0.5
+#: Seconds to wait after a slider change for further changes before restarting.
+LIVE_DEBOUNCE: float = 0.3
 #: Seconds without data after which a download (weights, samples) gives up.
 DOWNLOAD_TIMEOUT: float = 60.0

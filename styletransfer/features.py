@@ -13,7 +13,15 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .constants import DEFAULT_POOLING, FETCH_COMMAND, VGG19_BLOCKS, VGG19_LAYERS, WEIGHTS_FILENAME
+from .constants import (
+    DEFAULT_POOLING,
+    FETCH_COMMAND,
+    POOLING_MODES,
+    VGG19_BLOCKS,
+    VGG19_LAYERS,
+    VGG19_WIDTHS,
+    WEIGHTS_FILENAME,
+)
 from .errors import LayerError, WeightsError
 from .weights import WeightsSpec, resolve_weights
 
@@ -86,7 +94,7 @@ def build_vgg19(
     """
     import keras
 
-    if pooling not in ("avg", "max"):
+    if pooling not in POOLING_MODES:
         raise LayerError(f"unknown pooling {pooling!r}; use 'avg' (the paper) or 'max'")
     spec = spec or WeightsSpec("random")
     last = layer_name(last_layer)
@@ -94,8 +102,7 @@ def build_vgg19(
     model = keras.Sequential(name=f"vgg19_{pooling}_{spec.kind}")
     model.add(keras.Input(shape=(None, None, 3)))
     index = 0
-    for block, n_conv in enumerate(VGG19_BLOCKS, start=1):
-        filters = min(64 * 2 ** (block - 1), 512)
+    for block, (n_conv, filters) in enumerate(zip(VGG19_BLOCKS, VGG19_WIDTHS), start=1):
         for conv in range(1, n_conv + 1):
             index += 1
             name = f"block{block}_conv{conv}"

@@ -26,6 +26,7 @@ __all__ = [
     "load_image",
     "to_rgb",
     "resize_long_side",
+    "resize_image",
     "preprocess",
     "deprocess",
     "save_image",
@@ -151,6 +152,19 @@ def resize_long_side(
     if new == image.size:
         return image
     return image.resize(new, Image.Resampling.LANCZOS)
+
+
+def resize_image(image: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """An RGB ``uint8`` image resized (Lanczos, stretched if the aspect differs) to ``shape[:2]``.
+
+    ``shape`` is ``(height, width, ...)``, so ``other.shape`` works; an image that already has the
+    shape is returned as it is. The one resize of the library (upsampling between scales, warm
+    starts at a new size, an ``init`` image or a content image brought to a result's shape).
+    """
+    height, width = int(shape[0]), int(shape[1])
+    if image.shape[:2] == (height, width):
+        return image
+    return np.asarray(Image.fromarray(np.asarray(image, dtype=np.uint8)).resize((width, height), Image.Resampling.LANCZOS))
 
 
 def load_image(

@@ -183,7 +183,7 @@ def _check_options(
         whole("seed", seed, 0)
     if bounds not in C.BOUNDS_MODES:
         raise ParameterError(f"unknown bounds mode {bounds!r}; use one of {', '.join(map(repr, C.BOUNDS_MODES))}")
-    if optimizer not in ("lbfgs", "adam"):
+    if optimizer not in C.OPTIMIZERS:
         raise ParameterError(f"unknown optimizer {optimizer!r}; use 'lbfgs' (the paper) or 'adam'")
     _positive("learning_rate", learning_rate)
     options = dict(adam_options or {})
@@ -210,17 +210,17 @@ def _positive(name: str, value, *, allow_zero: bool = False) -> float:
 def optimize(
     problem,
     *,
-    init="content",
+    init=C.DEFAULT_INIT,
     max_evals: int = C.DEFAULT_MAX_EVALS,
-    optimizer: str = "lbfgs",
-    learning_rate: float = 5.0,
+    optimizer: str = C.DEFAULT_OPTIMIZER,
+    learning_rate: float = C.DEFAULT_LEARNING_RATE,
     adam_options: dict | None = None,
     callback: Callable[[Progress], bool | None] | None = None,
-    callback_every: int = 10,
+    callback_every: int = C.DEFAULT_CALLBACK_EVERY,
     progress: bool = True,
     stop_event: threading.Event | None = None,
     seed: int | None = None,
-    lbfgs_memory: int = 10,
+    lbfgs_memory: int = C.DEFAULT_LBFGS_MEMORY,
     bounds: str = C.DEFAULT_BOUNDS,
     lbfgs_first_step: float | None = None,
 ) -> Result:

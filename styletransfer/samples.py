@@ -19,10 +19,11 @@ import numpy as np
 
 from .constants import CACHE_ENV_VAR, FETCH_COMMAND, OFFLINE_ENV_VAR
 from .errors import ImageError, ParameterError
-from .images import atomic_write_bytes, load_image
+from .images import ImageLike, atomic_write_bytes, load_image
 from .weights import downloads_off
 
-__all__ = ["Sample", "SAMPLES", "list_samples", "sample_path", "load_sample", "fetch_sample", "cache_dir"]
+__all__ = ["Sample", "SAMPLES", "list_samples", "sample_path", "load_sample", "fetch_sample", "cache_dir",
+           "resolve_source", "as_image"]
 
 
 @dataclass(frozen=True)
@@ -170,3 +171,44 @@ def load_sample(name: str, *, size: int | None = None) -> np.ndarray:
         Long side in pixels.
     """
     return load_image(sample_path(name), size=size)
+
+
+def resolve_source(source: ImageLike) -> ImageLike:
+    """What a source names: a sample name becomes its file's path, anything else is returned as it is.
+
+    An existing file or an ``http(s)://`` URL wins over a sample of the same name. A text that is
+    neither raises one line that says what would be accepted.
+
+    Raises
+    ------
+    ImageError
+        ``source`` is text but no file, URL or sample name.
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        return source
+    text = os.fspath(source)
+    if text.startswith(("http://", "https://")) or Path(text).expanduser().exists():
+        return source
+    if isinstance(source, str) and text in SAMPLES:
+        return sample_path(text)
+    raise ImageError(
+        f"image file not found: {text}; give a path, a URL or a sample name "
+        f"({', '.join(list(SAMPLES)[:3])}, ...: list_samples() or `styletransfer samples` lists them)"
+    )
+
+
+def as_image(source: ImageLike, *, size: int | None = None) -> np.ndarray:
+    """Load a path, URL, sample name, PIL image or array as an RGB ``uint8`` array.
+
+    The one image-source resolver of the library: every public entry point that takes an image
+    (:class:`~styletransfer.transfer.StyleTransfer`, :func:`~styletransfer.api.stylize`, the
+    extensions, the sliders and the command line) goes through it.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, PIL.Image.Image or numpy.ndarray
+        See :func:`resolve_source` and :func:`~styletransfer.images.load_image`.
+    size : int, optional
+        Long side in pixels.
+    """
+    return load_image(resolve_source(source), size=size)

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
 from . import constants as C
-from .errors import ParameterError
+from .errors import ImageError, ParameterError
 from .features import FeatureExtractor, layer_names
-from .images import ImageLike, load_image, pixel_bounds, preprocess
+from .images import ImageLike, pixel_bounds, preprocess, resize_image
 from .losses import content_loss, gram_matrix, normalized_layer_weights, style_loss, total_variation_loss
+from .samples import as_image, resolve_source
 
 __all__ = ["StyleTransfer", "check_weight", "init_image", "INIT_CHOICES"]
 
 #: Named starting images for :meth:`StyleTransfer.run` (anything else is loaded as an image).
-INIT_CHOICES: tuple[str, ...] = ("content", "noise", "style")
+INIT_CHOICES: tuple[str, ...] = C.INIT_CHOICES
 
 
 def check_weight(name: str, value: float) -> float:
@@ -42,18 +42,17 @@ def init_image(init, content: np.ndarray, style: np.ndarray, *, seed: int = C.DE
     """Starting image, as a preprocessed batch, for ``init`` in {"noise", "content", "style"} or an image.
 
     ``"noise"`` (the paper) is seeded white noise around mid-grey; ``"style"`` is the style
-    image resized to the content's shape; anything else is loaded as an image and resized.
+    image resized to the content's shape; anything else (a path, URL, sample name, PIL image or
+    array) is loaded as an image and resized.
     """
     height, width = content.shape[:2]
-    if (
-        isinstance(init, str)
-        and init not in INIT_CHOICES
-        and not init.startswith(("http://", "https://"))
-        and not Path(init).expanduser().exists()
-    ):
-        raise ParameterError(
-            f"unknown init {init!r}; use 'content', 'noise', 'style', an image file or an array"
-        )
+    if isinstance(init, str) and init not in INIT_CHOICES:
+        try:
+            init = resolve_source(init)
+        except ImageError:
+            raise ParameterError(
+                f"unknown init {init!r}; use 'content', 'noise', 'style', an image file, a sample name or an array"
+            ) from None
     if isinstance(init, str) and init == "noise":
         rng = np.random.default_rng(seed)
         noise = np.clip(rng.normal(127.5, 50.0, size=(height, width, 3)), 0, 255)
@@ -61,12 +60,7 @@ def init_image(init, content: np.ndarray, style: np.ndarray, *, seed: int = C.DE
     if isinstance(init, str) and init == "content":
         return preprocess(content)
     source = style if isinstance(init, str) and init == "style" else init
-    image = load_image(source)
-    if image.shape[:2] != (height, width):
-        from PIL import Image
-
-        image = np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
-    return preprocess(image)
+    return preprocess(resize_image(as_image(source), (height, width)))
 
 
 class StyleTransfer:
@@ -75,7 +69,7 @@ class StyleTransfer:
     Parameters
     ----------
     content, style : ImageLike
-        Path, URL, PIL image or array.
+        Path, URL, sample name (see :func:`~styletransfer.samples.list_samples`), PIL image or array.
     size : int
         Long side of the output (and of the content image) in pixels.
     style_size : int, optional
@@ -111,15 +105,15 @@ class StyleTransfer:
         content_weight: float = C.DEFAULT_CONTENT_WEIGHT,
         style_weight: float = C.DEFAULT_STYLE_WEIGHT,
         tv_weight: float = C.DEFAULT_TV_WEIGHT,
-        weights="auto",
+        weights=C.DEFAULT_WEIGHTS,
         pooling: str = C.DEFAULT_POOLING,
         normalize_features: bool = True,
         seed: int = C.DEFAULT_SEED,
     ) -> None:
         if size is not None and (not isinstance(size, (int, np.integer)) or size < C.MIN_IMAGE_SIDE):
             raise ParameterError(f"size must be an integer >= {C.MIN_IMAGE_SIDE}, got {size!r}")
-        self.content_image = load_image(content, size=size)
-        self.style_image = load_image(style, size=style_size or size)
+        self.content_image = as_image(content, size=size)
+        self.style_image = as_image(style, size=style_size or size)
         self.content_layers = layer_names(content_layers)
         self.style_layers = layer_names(style_layers)
         try:
@@ -213,7 +207,7 @@ class StyleTransfer:
         """Per-pixel bounds in preprocessed space that keep RGB values in [0, 255]."""
         return pixel_bounds(self.shape)
 
-    def init_image(self, init="noise", *, seed: int | None = None) -> np.ndarray:
+    def init_image(self, init=C.DEFAULT_INIT, *, seed: int | None = None) -> np.ndarray:
         """See :func:`init_image`."""
         return init_image(init, self.content_image, self.style_image, seed=self.seed if seed is None else seed)
 

@@ -11,11 +11,11 @@ from styletransfer.notebook.teaching import (
     EDGE_KERNELS,
     conv_parameter_count,
     convolve2d,
+    crop_and_resize,
     dense_parameter_count,
     euclidean_distance,
     markdown_table,
     pool2d,
-    resize_to,
     vgg19_layer_table,
 )
 
@@ -69,7 +69,7 @@ def test_euclidean_distance_and_resize(rng):
         euclidean_distance(a, b[:3])
     tall = np.zeros((90, 30, 3), np.uint8)
     tall[:, 10:20] = 255  # a white stripe in the middle third
-    fitted = resize_to(tall, 20, 40)
+    fitted = crop_and_resize(tall, 20, 40)
     assert fitted.shape == (20, 40, 3) and fitted.dtype == np.uint8
     assert fitted[:, 20].min() > 200 and fitted[:, 2].max() < 50  # cropped, not stretched sideways
 

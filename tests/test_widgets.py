@@ -16,8 +16,9 @@ import pytest
 from styletransfer import StyleTransfer, load_image, load_sample
 from styletransfer.errors import ParameterError, StyleTransferError
 from styletransfer.images import deprocess as st_deprocess
+from styletransfer.images import resize_image
 from styletransfer.live.preview import png_bytes
-from styletransfer.live.steering import Steerer, resize_to
+from styletransfer.live.steering import Steerer
 from styletransfer.live.widgets import explore, loss_plot_png
 
 pytest.importorskip("ipywidgets")
@@ -252,7 +253,7 @@ def test_size_change_rebuilds_and_warm_starts_from_the_resized_image(make, spy):
     assert len(spy.problems) == 2 and max(spy.problems[1].shape[1:3]) == 48
     call = spy.calls[-1]
     assert call["problem"] is spy.problems[1]
-    assert np.array_equal(call["init"], resize_to(small, spy.problems[1].shape[1:3]))
+    assert np.array_equal(call["init"], resize_image(small, spy.problems[1].shape[1:3]))
     assert ex.steerer.image.shape[:2] == spy.problems[1].shape[1:3]
     assert ex.steerer.start_image.shape == ex.steerer.image.shape
 

@@ -30,13 +30,13 @@ from pathlib import Path
 import numpy as np
 
 from .. import constants as C
-from ..errors import ImageError, ParameterError, StyleTransferError
+from ..errors import ParameterError, StyleTransferError
 from ..features import layer_names
 from ..images import deprocess, load_image
 from ..losses import normalized_layer_weights
 from ..optimize import Result, optimize
 from ..record import save_result
-from ..samples import SAMPLES, sample_path
+from ..samples import resolve_source as _resolve_source
 from ..transfer import StyleTransfer, check_weight
 from ..weights import RandomWeightsWarning, WeightsSpec, resolve_weights
 
@@ -45,7 +45,6 @@ __all__ = ["RunOptions", "Outcome", "IMAGE_SUFFIXES", "resolve_source", "check_o
 
 #: Output file types (the format follows the suffix).
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp")
-_INITS = ("content", "noise", "style")
 
 
 @dataclass
@@ -61,15 +60,15 @@ class RunOptions:
     content_weight: float = C.DEFAULT_CONTENT_WEIGHT
     style_weight: float = C.DEFAULT_STYLE_WEIGHT
     tv_weight: float = C.DEFAULT_TV_WEIGHT
-    init: str = "content"
+    init: str = C.DEFAULT_INIT
     content_layers: Sequence[str] = C.DEFAULT_CONTENT_LAYERS
     style_layers: Sequence[str] = C.DEFAULT_STYLE_LAYERS
     style_layer_weights: Sequence[float] | None = None
     pooling: str = C.DEFAULT_POOLING
-    optimizer: str = "lbfgs"
-    learning_rate: float = 5.0
+    optimizer: str = C.DEFAULT_OPTIMIZER
+    learning_rate: float = C.DEFAULT_LEARNING_RATE
     bounds: str = C.DEFAULT_BOUNDS
-    weights: str = "auto"
+    weights: str = C.DEFAULT_WEIGHTS
     seed: int = C.DEFAULT_SEED
     progress: bool = True
     checkpoint_every: int = 0
@@ -87,16 +86,10 @@ class Outcome:
 
 
 def resolve_source(text: str) -> str:
-    """A file path, a URL, or a built-in sample name (fetched into the cache if needed) as a path."""
-    text = os.fspath(text)
-    if text.startswith(("http://", "https://")) or Path(text).expanduser().exists():
-        return text
-    if text in SAMPLES:
-        return os.fspath(sample_path(text))
-    raise ImageError(
-        f"image file not found: {text}; give a path, a URL or a sample name "
-        f"(`styletransfer samples` lists them, e.g. chelsea, starry_night)"
-    )
+    """A file path, a URL, or a built-in sample name (fetched into the cache if needed) as a path.
+
+    :func:`styletransfer.samples.resolve_source` as text, for the run record."""
+    return os.fspath(_resolve_source(os.fspath(text)))
 
 
 def check_output(path: str | os.PathLike) -> Path:
@@ -141,9 +134,9 @@ def validate(options: RunOptions) -> dict:
     lr = check_weight("--lr (learning rate)", options.learning_rate)
     if lr == 0:
         raise ParameterError("--lr (learning rate) must be > 0, got 0")
-    if options.pooling not in ("avg", "max"):
+    if options.pooling not in C.POOLING_MODES:
         raise ParameterError(f"unknown pooling {options.pooling!r}; use 'avg' (the paper) or 'max'")
-    if options.optimizer not in ("lbfgs", "adam"):
+    if options.optimizer not in C.OPTIMIZERS:
         raise ParameterError(f"unknown optimizer {options.optimizer!r}; use 'lbfgs' (the paper) or 'adam'")
     if options.bounds not in C.BOUNDS_MODES:
         raise ParameterError(f"unknown bounds mode {options.bounds!r}; use one of {', '.join(C.BOUNDS_MODES)}")
@@ -156,7 +149,7 @@ def validate(options: RunOptions) -> dict:
         except ValueError as exc:
             raise ParameterError(f"--style-layer-weights: {exc}") from None
     init = options.init
-    if init not in _INITS:
+    if init not in C.INIT_CHOICES:
         init = resolve_source(init)
         load_image(init)
     return {

@@ -66,7 +66,7 @@ def _common(parser: argparse.ArgumentParser, *, size: int | None, evals: int | N
     parser.add_argument("--size", type=int, default=size, metavar="PX", help=f"long side of the output in pixels (default {size or 'see above'})")
     parser.add_argument("--evals", type=int, default=evals, dest="max_evals", metavar="N",
                         help=f"maximum number of loss-and-gradient evaluations (default {evals or 'see above'})")
-    parser.add_argument("--weights", default="auto",
+    parser.add_argument("--weights", default=C.DEFAULT_WEIGHTS,
                         help="VGG19 weights: auto (ImageNet if available, else random, loudly), imagenet, "
                              "random, or a path to the .h5 file (default auto)")
     parser.add_argument("--seed", type=int, default=C.DEFAULT_SEED, metavar="N", help="seed of random weights and noise")
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"style weight (default {C.DEFAULT_STYLE_WEIGHT})")
     run.add_argument("--tv", type=float, default=C.DEFAULT_TV_WEIGHT, dest="tv_weight",
                      help=f"total-variation (smoothness) weight (default {C.DEFAULT_TV_WEIGHT})")
-    run.add_argument("--init", default="content", metavar="{content,noise,style,PATH}",
+    run.add_argument("--init", default=C.DEFAULT_INIT, metavar="{content,noise,style,PATH}",
                      help="starting image (default content; the paper starts from noise)")
     run.add_argument("--content-layers", type=_csv, default=list(C.DEFAULT_CONTENT_LAYERS), metavar="LAYERS",
                      help="comma-separated, paper or Keras names (default conv4_2)")
@@ -105,12 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="comma-separated (default conv1_1,conv2_1,conv3_1,conv4_1,conv5_1)")
     run.add_argument("--style-layer-weights", type=_floats, metavar="W1,W2,...",
                      help="one weight per style layer, normalised to sum to 1 (default equal)")
-    run.add_argument("--pooling", choices=("avg", "max"), default=C.DEFAULT_POOLING,
+    run.add_argument("--pooling", choices=C.POOLING_MODES, default=C.DEFAULT_POOLING,
                      help="pooling between VGG blocks (default avg, as in the paper)")
-    run.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs", help="default lbfgs (the paper)")
+    run.add_argument("--optimizer", choices=C.OPTIMIZERS, default=C.DEFAULT_OPTIMIZER,
+                     help=f"default {C.DEFAULT_OPTIMIZER} (the paper)")
     run.add_argument("--bounds", choices=C.BOUNDS_MODES, default=C.DEFAULT_BOUNDS,
                      help="how L-BFGS keeps pixels in 0..255: clip the result, hard bounds, or a penalty (default)")
-    run.add_argument("--lr", type=float, default=5.0, dest="learning_rate", metavar="LR", help="Adam's step size in pixel units")
+    run.add_argument("--lr", type=float, default=C.DEFAULT_LEARNING_RATE, dest="learning_rate", metavar="LR",
+                     help=f"Adam's step size in pixel units (default {C.DEFAULT_LEARNING_RATE})")
     run.set_defaults(handler=_cmd_run)
 
     demo = sub.add_parser("demo", help="stylise a built-in photo with a built-in painting",

@@ -22,8 +22,10 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from .. import constants as C
 from ..errors import ParameterError
-from ..images import ImageLike, load_image
+from ..images import ImageLike, deprocess, preprocess, resize_image
+from ..samples import as_image
 from ..transfer import StyleTransfer
 
 __all__ = [
@@ -93,14 +95,6 @@ def match_luminance(style, content) -> np.ndarray:
     return (ys - ys.mean()) * (yc.std() / max(ys.std(), 1e-6)) + yc.mean()
 
 
-def _resized(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    if image.shape[:2] == tuple(shape):
-        return image
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(image).resize((shape[1], shape[0]), Image.Resampling.LANCZOS))
-
-
 def preserve_colors(stylized: ImageLike, content: ImageLike, *, space: str = "yiq") -> np.ndarray:
     """Post-hoc colour preservation: the stylised luminance with the content's chroma.
 
@@ -112,8 +106,8 @@ def preserve_colors(stylized: ImageLike, content: ImageLike, *, space: str = "yi
     numpy.ndarray
         RGB ``uint8`` image.
     """
-    stylized = load_image(stylized)
-    content = _resized(load_image(content), stylized.shape[:2])
+    stylized = as_image(stylized)
+    content = resize_image(as_image(content), stylized.shape)
     mixed = rgb_to_yiq(content, space=space)
     mixed[..., 0] = rgb_to_yiq(stylized, space=space)[..., 0]
     return _to_uint8(yiq_to_rgb(mixed, space=space))
@@ -174,7 +168,7 @@ def match_color(style: ImageLike, content: ImageLike, *, method: str = "cholesky
         Return ``uint8`` clipped to 0-255 (default). ``False`` returns the exact float64 result,
         whose mean and covariance equal the content's to rounding error.
     """
-    style, content = load_image(style), load_image(content)
+    style, content = as_image(style), as_image(content)
     xs = style.reshape(-1, 3).astype(np.float64)
     xc = content.reshape(-1, 3).astype(np.float64)
     mu_s, mu_c = xs.mean(axis=0), xc.mean(axis=0)
@@ -204,10 +198,10 @@ class LuminanceTransfer(StyleTransfer):
         Any other :class:`~styletransfer.transfer.StyleTransfer` keyword.
     """
 
-    def __init__(self, content: ImageLike, style: ImageLike, *, size: int | None = 384,
+    def __init__(self, content: ImageLike, style: ImageLike, *, size: int | None = C.DEFAULT_SIZE,
                  style_size: int | None = None, match_style_luminance: bool = True, **options) -> None:
-        color_content = load_image(content, size=size)
-        style = load_image(style, size=style_size or size)
+        color_content = as_image(content, size=size)
+        style = as_image(style, size=style_size or size)
         style_y = match_luminance(style, color_content) if match_style_luminance else luminance(style)
         self.color_content = color_content
         super().__init__(_grey(luminance(color_content)), _grey(style_y), size=None, **options)
@@ -217,10 +211,8 @@ class LuminanceTransfer(StyleTransfer):
         total, terms, grad = super().loss_and_grad(x)
         return total, terms, tf.broadcast_to(tf.reduce_mean(grad, axis=-1, keepdims=True), tf.shape(grad))
 
-    def init_image(self, init="content", *, seed: int | None = None) -> np.ndarray:
+    def init_image(self, init=C.DEFAULT_INIT, *, seed: int | None = None) -> np.ndarray:
         """The parent's starting image made grey (its luminance, replicated)."""
-        from ..images import deprocess, preprocess
-
         start = deprocess(super().init_image(init, seed=seed))
         return preprocess(_grey(luminance(start)))
 

@@ -29,7 +29,7 @@ from ..errors import ParameterError
 __all__ = ["Convention", "CONVENTIONS", "convert_weights", "conversion_table", "term_ratios", "spread"]
 
 _STYLE5 = C.DEFAULT_STYLE_LAYERS
-_CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
+_CHANNELS = dict(enumerate(C.VGG19_WIDTHS, start=1))  # block -> filters
 _TYPICAL_DIFF = 10.0  # neighbour difference (0-255) at which a non-quadratic TV is matched
 
 

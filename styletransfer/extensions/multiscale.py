@@ -17,8 +17,9 @@ import numpy as np
 
 from .. import constants as C
 from ..errors import ParameterError
-from ..images import ImageLike, load_image, preprocess
+from ..images import ImageLike, preprocess, resize_image
 from ..optimize import Progress, Result
+from ..samples import as_image
 from ..transfer import StyleTransfer
 
 __all__ = ["MultiscaleResult", "multiscale_sizes", "stylize_multiscale", "upsample"]
@@ -53,13 +54,8 @@ def multiscale_sizes(size: int, *, min_size: int = C.MULTISCALE_MIN_SIZE) -> tup
     return tuple(reversed(sizes))
 
 
-def upsample(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Resize an RGB ``uint8`` image to ``(height, width)`` with a Lanczos filter."""
-    from PIL import Image
-
-    if image.shape[:2] == tuple(shape):
-        return image
-    return np.asarray(Image.fromarray(image).resize((shape[1], shape[0]), Image.Resampling.LANCZOS))
+#: Resize an RGB ``uint8`` image to ``(height, width)`` (Lanczos): :func:`styletransfer.images.resize_image`.
+upsample = resize_image
 
 
 def _check_scales(scales, size) -> tuple[int, ...]:
@@ -80,14 +76,6 @@ def _evals(evals_per_scale, n: int) -> list[int]:
     return counts
 
 
-def _source(image):
-    from ..samples import list_samples, load_sample
-
-    if isinstance(image, str) and image in list_samples():
-        return load_sample(image)
-    return image
-
-
 def _callback_offset(callback, offset: int, started: float):
     if callback is None:
         return None
@@ -106,10 +94,10 @@ def stylize_multiscale(
     size: int = C.DEFAULT_SIZE,
     scales: Sequence[int] | None = None,
     evals_per_scale: int | Sequence[int] | None = None,
-    init="content",
-    optimizer: str = "lbfgs",
+    init=C.DEFAULT_INIT,
+    optimizer: str = C.DEFAULT_OPTIMIZER,
     callback: Callable[[Progress], bool | None] | None = None,
-    callback_every: int = 10,
+    callback_every: int = C.DEFAULT_CALLBACK_EVERY,
     progress: bool = True,
     problem_class: type = StyleTransfer,
     run_options: dict | None = None,
@@ -152,7 +140,8 @@ def stylize_multiscale(
     """
     from tqdm.auto import tqdm
 
-    content, style = _source(content), _source(style)
+    content = as_image(content)
+    style = style if isinstance(style, (list, tuple)) else as_image(style)
     sizes = multiscale_sizes(size) if scales is None else _check_scales(scales, size)
     counts = _evals(evals_per_scale, len(sizes))
     style_size = problem_options.pop("style_size", None)
@@ -181,8 +170,7 @@ def stylize_multiscale(
     last = stages[-1]
     image, message = last.image, f"{len(stages)} scales {sizes[:len(stages)]}: {last.message}"
     if len(stages) < len(sizes):
-        final_shape = load_image(content, size=size).shape[:2]
-        image = upsample(last.image, final_shape)
+        image = resize_image(last.image, as_image(content, size=size).shape)
         message = f"stopped at {sizes[len(stages) - 1]} px ({last.message}); image upsampled to {size} px"
     return MultiscaleResult(
         image=image, history=history, best_loss=last.best_loss,

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from .. import constants as C
 from ..errors import ParameterError
-from ..images import ImageLike, load_image
+from ..images import ImageLike
+from ..samples import as_image
 from .conventions import CONVENTIONS, convert_weights
 
 __all__ = ["Preset", "PRESETS", "preset_options", "run_preset", "compare_presets"]
@@ -97,21 +98,19 @@ def preset_options(name: str, shape: tuple[int, int]) -> tuple[dict, dict]:
 
 
 def run_preset(name: str, content: ImageLike, style: ImageLike, *, size: int | None = None,
-               max_evals: int | None = None, weights="auto", progress: bool = True, **run_overrides):
+               max_evals: int | None = None, weights=C.DEFAULT_WEIGHTS, progress: bool = True, **run_overrides):
     """Run preset ``name`` on ``content`` and ``style``; returns a :class:`~styletransfer.optimize.Result`.
 
     ``size`` defaults to the preset's own (the Keras example's is the image height); ``max_evals``
     to the preset's number of iterations.
     """
     from ..transfer import StyleTransfer
-    from .multiscale import _source
-
     preset = _preset(name)
-    content, style = load_image(_source(content)), load_image(_source(style))
+    content, style = as_image(content), as_image(style)
     if size is None and name == "keras":
         size = round(preset.size * max(content.shape[:2]) / content.shape[0])
     size = size or preset.size
-    shape = load_image(content, size=size).shape[:2]
+    shape = as_image(content, size=size).shape[:2]
     problem_options, run_options = preset_options(name, shape)
     problem = StyleTransfer(content, style, size=size, weights=weights, **problem_options)
     if max_evals is not None:
@@ -121,7 +120,7 @@ def run_preset(name: str, content: ImageLike, style: ImageLike, *, size: int | N
 
 
 def compare_presets(content: ImageLike, style: ImageLike, *, presets: Sequence[str] = tuple(PRESETS),
-                    size: int = 256, max_evals: int = 100, weights="auto", progress: bool = True):
+                    size: int = 256, max_evals: int = 100, weights=C.DEFAULT_WEIGHTS, progress: bool = True):
     """Render the same content and style under several presets, side by side, in one figure.
 
     Every preset runs at the same ``size`` for ``max_evals`` evaluations (so the comparison is
@@ -134,11 +133,11 @@ def compare_presets(content: ImageLike, style: ImageLike, *, presets: Sequence[s
     """
     from ..notebook.plotting import show_images
 
-    content, style = load_image(content), load_image(style)
+    content, style = as_image(content), as_image(style)
     results = {name: run_preset(name, content, style, size=size, max_evals=max_evals, weights=weights,
                                 progress=progress) for name in presets}
     first = next(iter(results.values()))
-    images = [load_image(content, size=size), load_image(style, size=size)] + [r.image for r in results.values()]
+    images = [as_image(content, size=size), as_image(style, size=size)] + [r.image for r in results.values()]
     titles = ["content", "style"] + [
         f"{PRESETS[n].title}\n{PRESETS[n].run['optimizer']}, init {PRESETS[n].run['init']}, "
         f"{(PRESETS[n].problem.get('pooling') or CONVENTIONS[PRESETS[n].convention].pooling)} pool"

@@ -23,8 +23,9 @@ import tensorflow as tf
 
 from .. import constants as C
 from ..errors import ParameterError
-from ..images import ImageLike, load_image, preprocess
+from ..images import ImageLike, preprocess
 from ..losses import content_loss, style_layer_loss, total_variation_loss
+from ..samples import as_image
 from ..transfer import StyleTransfer
 
 __all__ = ["MultiStyleTransfer", "layer_masks", "split_masks", "ellipse_mask", "masked_gram"]
@@ -146,7 +147,7 @@ class MultiStyleTransfer(StyleTransfer):
             raise ParameterError(f"give one blend weight and one mask per style ({len(styles)} styles)")
         if any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
             raise ParameterError(f"blend weights must be finite, >= 0 and not all zero, got {blend_weights!r}")
-        images = [load_image(s, size=style_size or size) for s in styles]
+        images = [as_image(s, size=style_size or size) for s in styles]
         super().__init__(content, images[0], size=size, style_size=style_size, **options)
         self.style_images, self.blend_weights = images, weights
         grams = [self.style_targets] + [self._style_grams(img) for img in images[1:]]

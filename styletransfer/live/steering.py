@@ -19,41 +19,25 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from ..constants import LIVE_FIRST_STEP, MIN_IMAGE_SIDE
+from .. import constants as C
 from ..errors import ParameterError
 from ..features import layer_name
-from ..images import ImageLike, deprocess, load_image
+from ..images import ImageLike, deprocess, resize_image
 from ..optimize import Result
 from ..record import save_result
-from ..samples import list_samples, load_sample
+from ..samples import as_image
 from ..transfer import StyleTransfer, check_weight
 
-__all__ = ["Steerer", "as_image", "resize_to"]
+__all__ = ["Steerer"]
 
 Listener = Callable[[str, "Steerer", object], None]
 _WEIGHTS = ("content_weight", "style_weight", "tv_weight")
 _PROBLEM = ("size", "content_layer")
-
-
-def as_image(source: ImageLike, *, size: int | None = None) -> np.ndarray:
-    """Load ``source`` (a sample name, path, URL, PIL image or array) as an RGB ``uint8`` array."""
-    if isinstance(source, str) and source in list_samples():
-        return load_sample(source, size=size)
-    return load_image(source, size=size)
-
-
-def resize_to(image: np.ndarray, shape: Sequence[int]) -> np.ndarray:
-    """Resize an RGB ``uint8`` image to ``shape[:2]`` (height, width), unless it already has it."""
-    height, width = int(shape[0]), int(shape[1])
-    if image.shape[:2] == (height, width):
-        return image
-    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
 
 
 class Steerer:
@@ -93,11 +77,13 @@ class Steerer:
     """
 
     def __init__(
-        self, content: ImageLike, style: ImageLike, *, size: int = 256, content_layer: str = "block4_conv2",
-        content_weight: float = 1.0, style_weight: float = 10.0, tv_weight: float = 1e-2, weights="auto",
-        init: str = "content", evals_per_run: int = 100, preview_interval: float = 0.5,
-        debounce: float = 0.3, max_size: int = 512, run_on_change: bool = True,
-        first_step: float | None = LIVE_FIRST_STEP,
+        self, content: ImageLike, style: ImageLike, *, size: int = C.LIVE_SIZE,
+        content_layer: str = C.DEFAULT_CONTENT_LAYERS[0], content_weight: float = C.DEFAULT_CONTENT_WEIGHT,
+        style_weight: float = C.DEFAULT_STYLE_WEIGHT, tv_weight: float = C.DEFAULT_TV_WEIGHT,
+        weights=C.DEFAULT_WEIGHTS, init: str = C.DEFAULT_INIT, evals_per_run: int = C.LIVE_EVALS_PER_RUN,
+        preview_interval: float = C.LIVE_PREVIEW_INTERVAL, debounce: float = C.LIVE_DEBOUNCE,
+        max_size: int = C.LIVE_MAX_SIZE, run_on_change: bool = True,
+        first_step: float | None = C.LIVE_FIRST_STEP,
         problem_factory: Callable[..., StyleTransfer] | None = None, **problem_options,
     ) -> None:
         if not isinstance(evals_per_run, int) or evals_per_run < 1:
@@ -172,8 +158,8 @@ class Steerer:
             elif key == "content_layer":
                 changes[key] = layer_name(value)
             elif key == "size":
-                if not isinstance(value, (int, np.integer)) or value < MIN_IMAGE_SIDE:
-                    raise ParameterError(f"size must be an integer >= {MIN_IMAGE_SIDE}, got {value!r}")
+                if not isinstance(value, (int, np.integer)) or value < C.MIN_IMAGE_SIDE:
+                    raise ParameterError(f"size must be an integer >= {C.MIN_IMAGE_SIDE}, got {value!r}")
                 changes[key] = int(value)
             else:
                 raise ParameterError(f"unknown setting {key!r}; use one of {', '.join(_WEIGHTS + _PROBLEM)}")
@@ -318,7 +304,7 @@ class Steerer:
             fresh = self.last_result is None and not self.history
             with self._cond:
                 self.problem, self.start_image, self.settings = problem, start, settings
-                self.image = start.copy() if fresh else resize_to(self.image, start.shape)
+                self.image = start.copy() if fresh else resize_image(self.image, start.shape)
             self._emit("image", self.image)
         else:
             self.problem.set_weights(**{k: settings[k] for k in _WEIGHTS})

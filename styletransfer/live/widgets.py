@@ -20,12 +20,13 @@ import math
 import time
 from collections.abc import Sequence
 
-from ..constants import FETCH_COMMAND
+from .. import constants as C
 from ..features import layer_name, paper_name
 from ..images import ImageLike
 from ..notebook.plotting import random_weights_title
+from ..samples import as_image
 from .preview import png_bytes
-from .steering import Steerer, as_image
+from .steering import Steerer
 
 __all__ = ["Explorer", "explore", "loss_plot_png", "SIZES", "CONTENT_LAYERS"]
 
@@ -216,7 +217,7 @@ class Explorer:
         if not self.steerer.is_random_weights:
             return f"<b>Weights:</b> {html.escape(self.steerer.weights_label)}"
         return (f"<div style='color:crimson;font-weight:bold'>{html.escape(self.steerer.weights_label)}: "
-                f"textures only. Run <code>{FETCH_COMMAND}</code> for the real VGG19.</div>")
+                f"textures only. Run <code>{C.FETCH_COMMAND}</code> for the real VGG19.</div>")
 
     def _show_status(self, state: str, progress=None) -> None:
         steerer = self.steerer
@@ -232,7 +233,7 @@ class Explorer:
         self.status.value = " · ".join(parts)
 
 
-def explore(content: ImageLike = "chelsea", style: ImageLike = "starry_night", *, size: int = 256,
+def explore(content: ImageLike = "chelsea", style: ImageLike = "starry_night", *, size: int = C.LIVE_SIZE,
             sizes: Sequence[int] = SIZES, image_width: int = 256, save_path: str = "outputs/explore.png",
             **options) -> Explorer:
     """Show content, style and the current image with live alpha/beta/TV/size/layer controls.

@@ -37,7 +37,7 @@ def content_problem(
     layer: str,
     *,
     size: int | None = C.DEFAULT_SIZE,
-    weights="auto",
+    weights=C.DEFAULT_WEIGHTS,
     pooling: str = C.DEFAULT_POOLING,
     seed: int = C.DEFAULT_SEED,
 ) -> StyleTransfer:
@@ -57,7 +57,7 @@ def style_problem(
     layers: Sequence[str],
     *,
     size: int | None = C.DEFAULT_SIZE,
-    weights="auto",
+    weights=C.DEFAULT_WEIGHTS,
     pooling: str = C.DEFAULT_POOLING,
     seed: int = C.DEFAULT_SEED,
 ) -> StyleTransfer:
@@ -73,7 +73,7 @@ def style_problem(
 
 
 def _run(problem: StyleTransfer, run_options: dict) -> Result:
-    options = {"init": "noise", **run_options}  # the paper starts from white noise
+    options = {"init": C.RECONSTRUCTION_INIT, **run_options}  # the paper starts from white noise
     return problem.run(**options)
 
 
@@ -82,7 +82,7 @@ def reconstruct_content(
     layer: str,
     *,
     size: int | None = C.DEFAULT_SIZE,
-    weights="auto",
+    weights=C.DEFAULT_WEIGHTS,
     pooling: str = C.DEFAULT_POOLING,
     seed: int = C.DEFAULT_SEED,
     **run_options,
@@ -114,7 +114,7 @@ def reconstruct_style(
     layers: Sequence[str],
     *,
     size: int | None = C.DEFAULT_SIZE,
-    weights="auto",
+    weights=C.DEFAULT_WEIGHTS,
     pooling: str = C.DEFAULT_POOLING,
     seed: int = C.DEFAULT_SEED,
     **run_options,

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..constants import VGG19_BLOCKS
+from ..constants import VGG19_BLOCKS, VGG19_WIDTHS
 from ..errors import ParameterError
 
 __all__ = [
     "euclidean_distance",
-    "resize_to",
+    "crop_and_resize",
     "dense_parameter_count",
     "conv_parameter_count",
     "convolve2d",
@@ -53,11 +53,11 @@ def euclidean_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.sum((a - b) ** 2)))
 
 
-def resize_to(image: np.ndarray, height: int, width: int) -> np.ndarray:
+def crop_and_resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """An RGB ``uint8`` image cropped (centred) to the aspect ratio ``height : width``, then resized.
 
     Nothing is stretched: a portrait painting loses some of its top and bottom to fit a
-    landscape shape.
+    landscape shape. (To stretch instead, see :func:`styletransfer.images.resize_image`.)
     """
     from PIL import Image, ImageOps
 
@@ -145,8 +145,7 @@ def vgg19_layer_table(*, height: int = 224, width: int = 224) -> list[dict]:
     and each pooling doubles the step).
     """
     rows, channels, field, step = [], 3, 1, 1
-    for block, n_conv in enumerate(VGG19_BLOCKS, start=1):
-        filters = min(64 * 2 ** (block - 1), 512)
+    for block, (n_conv, filters) in enumerate(zip(VGG19_BLOCKS, VGG19_WIDTHS), start=1):
         for conv in range(1, n_conv + 1):
             field += 2 * step
             rows.append({
