@@ -11,13 +11,13 @@ import io
 import math
 import os
 import tempfile
-import urllib.request
 import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from .cache import fetch_bytes
 from .constants import IMAGENET_MEAN_BGR, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE
 from .errors import ImageError
 
@@ -54,8 +54,7 @@ def _open(source: str | os.PathLike) -> Image.Image:
     try:
         if text.startswith(("http://", "https://")):
             try:
-                with urllib.request.urlopen(text, timeout=30) as response:  # noqa: S310
-                    data = response.read()
+                data = fetch_bytes(text)
             except OSError as exc:
                 reason = getattr(exc, "reason", None) or exc
                 raise ImageError(

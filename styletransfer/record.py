@@ -20,7 +20,6 @@ or both steps at once (what a Save button does)::
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import math
 import os
@@ -33,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .cache import sha256_bytes, sha256_file
 from .images import atomic_write_bytes, save_image
 
 __all__ = [
@@ -66,18 +66,9 @@ def record_path(image_path: str | os.PathLike) -> Path:
     return Path(image_path).expanduser().with_suffix(".json")
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def sha256_pixels(image: np.ndarray) -> str:
     """Hex sha256 of an image's ``uint8`` pixels in C order (shape not included; record it too)."""
-    return hashlib.sha256(np.ascontiguousarray(image, dtype=np.uint8).tobytes()).hexdigest()
+    return sha256_bytes(np.ascontiguousarray(image, dtype=np.uint8).tobytes())
 
 
 def describe_image(image: np.ndarray, *, source: str | os.PathLike | None = None) -> dict[str, Any]:

@@ -8,22 +8,20 @@ by default, or ``$STYLETRANSFER_CACHE``).
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .constants import CACHE_ENV_VAR, FETCH_COMMAND, OFFLINE_ENV_VAR
+from .cache import cache_dir, downloads_off, fetch_bytes, sha256_bytes, sha256_file
+from .constants import FETCH_COMMAND, OFFLINE_ENV_VAR
 from .errors import ImageError, ParameterError
 from .images import ImageLike, atomic_write_bytes, load_image
-from .weights import downloads_off
 
 __all__ = ["Sample", "SAMPLES", "list_samples", "sample_path", "load_sample", "fetch_sample", "cache_dir",
-           "resolve_source", "as_image"]
+           "sample_status", "resolve_source", "as_image"]
 
 
 @dataclass(frozen=True)
@@ -83,15 +81,6 @@ SAMPLES: dict[str, Sample] = {
 }
 
 
-def cache_dir() -> Path:
-    """Folder for fetched samples: ``$STYLETRANSFER_CACHE`` or ``$KERAS_HOME/styletransfer``."""
-    env = os.environ.get(CACHE_ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return Path(keras_home) / "styletransfer"
-
-
 def list_samples(kind: str | None = None) -> list[str]:
     """Names of the built-in samples, optionally only ``"content"`` or ``"style"`` ones."""
     if kind not in (None, "content", "style"):
@@ -108,8 +97,15 @@ def _get(name: str) -> Sample:
         ) from None
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def sample_status(name: str) -> str:
+    """``"shipped"``, ``"cached"`` (verified), ``"not cached"`` or ``"corrupt"`` (sha256 mismatch); no download."""
+    sample = _get(name)
+    if sample.shipped:
+        return "shipped"
+    target = cache_dir() / sample.filename
+    if not target.is_file():
+        return "not cached"
+    return "cached" if sha256_file(target) == sample.sha256 else "corrupt"
 
 
 def fetch_sample(name: str, *, force: bool = False) -> Path:
@@ -124,25 +120,23 @@ def fetch_sample(name: str, *, force: bool = False) -> Path:
     if sample.shipped:
         return sample_path(name)
     target = cache_dir() / sample.filename
-    problem = "is not in the cache"
-    if target.is_file() and not force:
-        if _sha256(target) == sample.sha256:
-            return target
-        problem = "is corrupt in the cache (sha256 mismatch)"
+    status = sample_status(name)
+    if status == "cached" and not force:
+        return target
+    problem = "is corrupt in the cache (sha256 mismatch)" if status == "corrupt" else "is not in the cache"
     if downloads_off():
         raise ImageError(
             f"sample {name!r} {problem} ({target}) and downloads are off ({OFFLINE_ENV_VAR} "
             f"is set); run `{FETCH_COMMAND}` while online or use a built-in sample such as 'chelsea'"
         )
     try:
-        with urllib.request.urlopen(sample.url, timeout=60) as response:  # noqa: S310
-            data = response.read()
+        data = fetch_bytes(sample.url)
     except (OSError, http.client.HTTPException, ValueError) as exc:
         raise ImageError(
             f"sample {name!r} {problem} ({target}) and could not be downloaded ({exc}); "
             f"run `{FETCH_COMMAND}` while online or use a built-in sample such as 'chelsea'"
         ) from None
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_bytes(data)
     if digest != sample.sha256:
         raise ImageError(
             f"download of sample {name!r} has sha256 {digest[:12]}..., expected "

@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import downloads_off, keras_cache_dir
 from .constants import (
     DOWNLOAD_TIMEOUT,
     FETCH_COMMAND,
@@ -63,17 +64,6 @@ class WeightsSpec:
         if self.is_random:
             return f"RANDOM-WEIGHT VGG19 (seed {self.seed}), not the real result"
         return "ImageNet VGG19"
-
-
-def downloads_off() -> bool:
-    """True when ``$STYLETRANSFER_OFFLINE`` forbids downloads (any value but ``""``, ``0``, ``false``, ``no``)."""
-    return os.environ.get(OFFLINE_ENV_VAR, "").strip().lower() not in ("", "0", "false", "no", "off")
-
-
-def keras_cache_dir() -> Path:
-    """The Keras cache folder (``$KERAS_HOME`` or ``~/.keras``)."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return Path(home)
 
 
 def weights_cache_path() -> Path:

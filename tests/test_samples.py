@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from styletransfer import samples
+from styletransfer import cache, samples
 from styletransfer.constants import CACHE_ENV_VAR, FETCH_COMMAND, OFFLINE_ENV_VAR
 from styletransfer.errors import ImageError, ParameterError
 from styletransfer.samples import SAMPLES, cache_dir, fetch_sample, list_samples, load_sample, sample_path
@@ -114,7 +114,7 @@ def test_download_path(private_cache, shared_images, monkeypatch):
         asked.append(url)
         return _Response(good)
 
-    monkeypatch.setattr(samples.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(cache.urllib.request, "urlopen", fake_urlopen)
     path = fetch_sample("green_sea_turtle")
     assert asked == [SAMPLES["green_sea_turtle"].url]
     assert asked[0].startswith("https://") and len(asked[0].split("/")[5]) == 40  # pinned commit
@@ -129,7 +129,7 @@ def test_download_path(private_cache, shared_images, monkeypatch):
 def test_download_sha256_mismatch_and_network_failure(private_cache, shared_images, monkeypatch):
     monkeypatch.delenv(OFFLINE_ENV_VAR)
     good = _original("tuebingen", shared_images)
-    monkeypatch.setattr(samples.urllib.request, "urlopen", lambda url, timeout=None: _Response(good[::-1]))
+    monkeypatch.setattr(cache.urllib.request, "urlopen", lambda url, timeout=None: _Response(good[::-1]))
     with pytest.raises(ImageError) as exc:
         fetch_sample("tuebingen")
     assert "sha256" in str(exc.value) and "\n" not in str(exc.value)
@@ -138,7 +138,7 @@ def test_download_sha256_mismatch_and_network_failure(private_cache, shared_imag
     def offline(url, timeout=None):
         raise urllib.error.URLError("no route to host")
 
-    monkeypatch.setattr(samples.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(cache.urllib.request, "urlopen", offline)
     with pytest.raises(ImageError) as exc:
         fetch_sample("tuebingen")
     assert "no route to host" in str(exc.value) and FETCH_COMMAND in str(exc.value)
@@ -150,7 +150,7 @@ def test_corrupt_cache_file_is_replaced_online(private_cache, shared_images, mon
     private_cache.mkdir()
     target = private_cache / SAMPLES["mount_rainier"].filename
     target.write_bytes(b"garbage")
-    monkeypatch.setattr(samples.urllib.request, "urlopen", lambda url, timeout=None: _Response(good))
+    monkeypatch.setattr(cache.urllib.request, "urlopen", lambda url, timeout=None: _Response(good))
     assert fetch_sample("mount_rainier") == target and target.read_bytes() == good
 
 

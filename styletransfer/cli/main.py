@@ -21,10 +21,11 @@ from pathlib import Path
 from PIL import Image
 
 from .. import constants as C
+from ..cache import cache_dir, downloads_off, keras_cache_dir
 from ..errors import StyleTransferError
-from ..record import library_versions, machine_description, sha256_file
-from ..samples import SAMPLES, cache_dir, fetch_sample
-from ..weights import download_weights, downloads_off, keras_cache_dir, weights_cache_path, weights_status
+from ..record import library_versions, machine_description
+from ..samples import SAMPLES, fetch_sample, sample_status
+from ..weights import download_weights, weights_cache_path, weights_status
 from .job import RunOptions, execute
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
@@ -221,15 +222,11 @@ def _cmd_demo(args, argv) -> int:
 
 # -- samples, fetch, info ------------------------------------------------------------------------
 def _sample_status(name: str) -> str:
-    sample = SAMPLES[name]
-    if sample.shipped:
-        return "shipped"
-    path = cache_dir() / sample.filename
-    if not path.is_file():
-        return f"fetched: not cached (run `{C.FETCH_COMMAND}`)"
-    if sha256_file(path) != sample.sha256:
-        return f"fetched: cached copy corrupt (run `{C.FETCH_COMMAND}`)"
-    return "fetched: cached"
+    status = sample_status(name)
+    if status == "shipped":
+        return status
+    fix = "" if status == "cached" else f" (run `{C.FETCH_COMMAND}`)"
+    return f"fetched: {'cached copy corrupt' if status == 'corrupt' else status}{fix}"
 
 
 def _table(rows: list[list[str]]) -> str:
