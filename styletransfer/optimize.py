@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import statistics
 import threading
 import time
 import warnings
@@ -47,7 +48,11 @@ class Result:
     history : list of dict
         One entry per evaluation: ``evaluation``, ``total``, ``content``, ``style``, ``tv``.
     stop_reason : str
-        ``"max_evals"``, ``"converged"``, ``"interrupted"``, ``"stopped"`` or ``"nonfinite"``.
+        ``"max_evals"``, ``"converged"``, ``"interrupted"``, ``"stopped"`` or ``"nonfinite"``
+        (``"running"`` for a checkpoint taken during the run).
+    timings : dict
+        ``first_evaluation`` (seconds, includes compiling the loss) and
+        ``median_evaluation_after_first`` (seconds; ``None`` with fewer than two evaluations).
     """
 
     image: np.ndarray
@@ -61,6 +66,7 @@ class Result:
     weights_kind: str
     weights_label: str
     best_batch: np.ndarray = field(repr=False, default=None)
+    timings: dict = field(default_factory=dict)
 
     @property
     def seconds_per_evaluation(self) -> float:
@@ -78,14 +84,18 @@ class _Stop(Exception):
 
 
 class _Tracker:
-    """Counts evaluations, keeps the best image, drives progress bar and callback."""
+    """The one evaluation counter: counts and times evaluations, keeps the history and the best
+    image, and drives the progress bar, the callback and the checkpoints."""
 
-    def __init__(self, problem, max_evals, callback, callback_every, progress, stop_event):
+    def __init__(self, problem, max_evals, *, callback, callback_every, progress, stop_event,
+                 optimizer, checkpoint, checkpoint_every):
         from tqdm.auto import tqdm
 
-        self.problem, self.max_evals = problem, max_evals
+        self.problem, self.max_evals, self.optimizer = problem, max_evals, optimizer
         self.callback, self.every, self.stop_event = callback, max(1, int(callback_every)), stop_event
+        self.checkpoint, self.checkpoint_every = checkpoint, int(checkpoint_every)
         self.count, self.best_loss, self.best_x, self.best_record, self.history = 0, math.inf, None, None, []
+        self.durations: list[float] = []
         self.start = time.perf_counter()
         self.bar = tqdm(total=max_evals, desc="style transfer", unit="eval", disable=not progress, leave=False)
 
@@ -95,8 +105,10 @@ class _Tracker:
             raise _Stop("stopped", "stopped on request")
         if self.count >= self.max_evals:
             raise _Stop("max_evals", f"reached {self.max_evals} evaluations")
+        began = time.perf_counter()
         total, terms, grad = self.problem.loss_and_grad(x.reshape(self.problem.shape))
         total, grad = float(total), np.asarray(grad)
+        self.durations.append(time.perf_counter() - began)
         self.count += 1
         record = {"evaluation": self.count, "total": total, **{k: float(v) for k, v in terms.items()}}
         self.history.append(record)
@@ -115,7 +127,27 @@ class _Tracker:
             self.bar.set_postfix(loss=f"{total:.4g}")
         if self.callback is not None and self.count % self.every == 0:
             self.notify(x, record)
+        if self.checkpoint is not None and self.checkpoint_every and self.count % self.checkpoint_every == 0:
+            self.checkpoint(self.result("running", f"checkpoint after {self.count} evaluations; the run was still going"))
         return total, grad
+
+    def timings(self) -> dict[str, float | None]:
+        rest = self.durations[1:]
+        return {"first_evaluation": self.durations[0] if self.durations else None,
+                "median_evaluation_after_first": statistics.median(rest) if rest else None}
+
+    def result(self, reason: str, message: str, *, fallback: np.ndarray | None = None) -> Result:
+        """The best image so far (clipped to the pixel range) as a :class:`Result`."""
+        best = self.best_x if self.best_x is not None else fallback
+        low, high = self.problem.bounds()
+        best = np.clip(np.asarray(best, dtype=np.float32).reshape(self.problem.shape), low, high)
+        spec = self.problem.spec
+        return Result(
+            image=deprocess(best), history=list(self.history), best_loss=self.best_loss,
+            evaluations=self.count, elapsed=time.perf_counter() - self.start, stop_reason=reason,
+            message=message, optimizer=self.optimizer, weights_kind=spec.kind, weights_label=spec.label,
+            best_batch=best, timings=self.timings(),
+        )
 
     def notify(self, x, record) -> None:
         progress = Progress(
@@ -168,7 +200,8 @@ def _single_threaded_blas():
 
 
 def _check_options(
-    *, max_evals, optimizer, bounds, learning_rate, adam_options, callback_every, lbfgs_memory, seed
+    *, max_evals, optimizer, bounds, learning_rate, adam_options, callback_every, lbfgs_memory, seed,
+    checkpoint_every=0,
 ) -> None:
     """Raise a one-line :class:`ParameterError` for any option out of range."""
 
@@ -179,6 +212,7 @@ def _check_options(
     whole("max_evals", max_evals, 1)
     whole("callback_every", callback_every, 1)
     whole("lbfgs_memory", lbfgs_memory, 1)
+    whole("checkpoint_every", checkpoint_every, 0)
     if seed is not None:
         whole("seed", seed, 0)
     if bounds not in C.BOUNDS_MODES:
@@ -223,6 +257,8 @@ def optimize(
     lbfgs_memory: int = C.DEFAULT_LBFGS_MEMORY,
     bounds: str = C.DEFAULT_BOUNDS,
     lbfgs_first_step: float | None = None,
+    checkpoint: Callable[[Result], None] | None = None,
+    checkpoint_every: int = 0,
 ) -> Result:
     """Minimise ``problem``'s loss over the image pixels.
 
@@ -271,6 +307,11 @@ def optimize(
         line search grows the step. A value such as 2.0 makes the first step visible at once
         (used by the live sliders, which restart after every change). Implemented by scaling
         the variable L-BFGS sees; from its second step on, L-BFGS does not depend on that scale.
+    checkpoint : callable, optional
+        Called with the best image so far as a :class:`Result` (``stop_reason`` ``"running"``)
+        every ``checkpoint_every`` evaluations, for example to save it (the CLI does).
+    checkpoint_every : int
+        Evaluations between checkpoints; 0 (default) takes none.
 
     Returns
     -------
@@ -280,22 +321,52 @@ def optimize(
     _check_options(
         max_evals=max_evals, optimizer=optimizer, bounds=bounds, learning_rate=learning_rate,
         adam_options=adam_options, callback_every=callback_every, lbfgs_memory=lbfgs_memory, seed=seed,
+        checkpoint_every=checkpoint_every,
     )
     x0 = problem.init_image(init, seed=seed).astype(np.float32)
-    low, high = problem.bounds()
-    tracker = _Tracker(problem, int(max_evals), callback, callback_every, progress, stop_event)
+    tracker = _Tracker(problem, int(max_evals), callback=callback, callback_every=callback_every,
+                       progress=progress, stop_event=stop_event, optimizer=optimizer,
+                       checkpoint=checkpoint, checkpoint_every=checkpoint_every)
     reason, message = "converged", "converged"
+    try:
+        if optimizer == "lbfgs":
+            message = _run_lbfgs(tracker, x0, problem.bounds(), bounds=bounds, memory=lbfgs_memory,
+                                 first_step=lbfgs_first_step)
+            reason = "max_evals" if tracker.count >= max_evals else "converged"
+        else:
+            adam_steps(tracker, x0, problem.bounds(), learning_rate=learning_rate, **(adam_options or {}))
+    except _Stop as stop:
+        reason, message = stop.reason, stop.message or stop.reason
+    except KeyboardInterrupt:
+        reason, message = "interrupted", f"interrupted after {tracker.count} evaluations"
+    finally:
+        tracker.bar.close()
+    if reason == "nonfinite":
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+    result = tracker.result(reason, message, fallback=x0)
+    best_record = tracker.best_record or (tracker.history[-1] if tracker.history else None)
+    if callback is not None and best_record is not None:
+        try:
+            tracker.notify(result.best_batch, best_record)
+        except _Stop:
+            pass
+    return result
 
+
+def _run_lbfgs(tracker: _Tracker, x0: np.ndarray, pixel_range, *, bounds: str, memory: int,
+               first_step: float | None) -> str:
+    """scipy's L-BFGS-B on ``tracker`` from ``x0``; returns scipy's message (``_Stop`` ends it early).
+
+    scipy works in float64, the network in float32: one cast each way. ``bounds="penalty"`` adds
+    the out-of-range penalty here, to what L-BFGS sees, not to the reported losses; ``first_step``
+    rescales the variable so the first step has that RMS size in grey levels.
+    """
+    low, high = pixel_range
     low64, high64 = low.ravel().astype(np.float64), high.ravel().astype(np.float64)
-    penalty: list[float] = []  # bounds="penalty": its weight, fixed at the first evaluation
-    scale = 1.0 if lbfgs_first_step is None else _positive("lbfgs_first_step", lbfgs_first_step) * math.sqrt(x0.size)
+    scale = 1.0 if first_step is None else _positive("lbfgs_first_step", first_step) * math.sqrt(x0.size)
+    penalty: list[float] = []  # its weight, fixed at the first evaluation
 
-    def fun64(y):
-        total, grad = _fun64_pixels(y * scale if scale != 1.0 else y)
-        return total, (grad * scale if scale != 1.0 else grad)
-
-    def _fun64_pixels(x):
-        # scipy works in float64; the network in float32. One cast each way, nothing else.
+    def pixels_fun(x):
         total, grad = tracker(x.astype(np.float32))
         grad = grad.astype(np.float64).ravel()
         if bounds == "penalty":
@@ -306,39 +377,16 @@ def optimize(
             grad += (2.0 * penalty[0] / x.size) * excess
         return total, grad
 
-    try:
-        if optimizer == "lbfgs":
-            with _single_threaded_blas():
-                out = scipy.optimize.minimize(
-                    fun64, x0.astype(np.float64).ravel() / scale, jac=True, method="L-BFGS-B",
-                    bounds=scipy.optimize.Bounds(low64 / scale, high64 / scale) if bounds == "hard" else None,
-                    options={"maxfun": int(max_evals) + 1, "maxiter": int(max_evals) + 1,
-                             "maxcor": lbfgs_memory, "ftol": 1e-15, "gtol": 1e-15},
-                )
-            message = str(out.message)
-            reason = "max_evals" if tracker.count >= max_evals else "converged"
-        else:
-            adam_steps(tracker, x0, (low, high), learning_rate=learning_rate, **(adam_options or {}))
-    except _Stop as stop:
-        reason, message = stop.reason, stop.message or stop.reason
-    except KeyboardInterrupt:
-        reason, message = "interrupted", f"interrupted after {tracker.count} evaluations"
-    finally:
-        tracker.bar.close()
-    if reason == "nonfinite":
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
-    best = tracker.best_x if tracker.best_x is not None else x0
-    best = np.clip(best.reshape(problem.shape), low, high)
-    best_record = tracker.best_record or (tracker.history[-1] if tracker.history else None)
-    result = Result(
-        image=deprocess(best), history=tracker.history, best_loss=tracker.best_loss,
-        evaluations=tracker.count, elapsed=time.perf_counter() - tracker.start,
-        stop_reason=reason, message=message, optimizer=optimizer,
-        weights_kind=problem.spec.kind, weights_label=problem.spec.label, best_batch=best,
-    )
-    if callback is not None and best_record is not None:
-        try:
-            tracker.notify(best, best_record)
-        except _Stop:
-            pass
-    return result
+    def scaled_fun(y):
+        total, grad = pixels_fun(y * scale)
+        return total, grad * scale
+
+    evals = tracker.max_evals
+    with _single_threaded_blas():
+        out = scipy.optimize.minimize(
+            pixels_fun if scale == 1.0 else scaled_fun, x0.astype(np.float64).ravel() / scale, jac=True,
+            method="L-BFGS-B",
+            bounds=scipy.optimize.Bounds(low64 / scale, high64 / scale) if bounds == "hard" else None,
+            options={"maxfun": evals + 1, "maxiter": evals + 1, "maxcor": memory, "ftol": 1e-15, "gtol": 1e-15},
+        )
+    return str(out.message)

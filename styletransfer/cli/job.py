@@ -14,10 +14,8 @@ best image and its record, with ``stop_reason`` ``"interrupted"``.
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
-import statistics
 import sys
 import tempfile
 import threading
@@ -32,7 +30,7 @@ import numpy as np
 from .. import constants as C
 from ..errors import ParameterError, StyleTransferError
 from ..features import layer_names
-from ..images import deprocess, load_image
+from ..images import load_image
 from ..losses import normalized_layer_weights
 from ..optimize import Result, optimize
 from ..record import save_result
@@ -178,48 +176,6 @@ def resolve_weights_quietly(weights: str | os.PathLike, *, seed: int) -> Weights
         return resolve_weights(weights, seed=seed)
 
 
-class _Watch:
-    """Stands in for the problem in ``optimize``: times evaluations, keeps the best image, checkpoints."""
-
-    def __init__(self, problem, every: int, save: Callable[[Result], None], optimizer: str) -> None:
-        self._problem, self._every, self._save, self._optimizer = problem, every, save, optimizer
-        self.count, self.best_loss, self.best_x = 0, math.inf, None
-        self.history: list[dict[str, float]] = []
-        self.durations: list[float] = []
-        self.start = time.perf_counter()
-
-    def __getattr__(self, name):
-        return getattr(self._problem, name)
-
-    def loss_and_grad(self, x):
-        began = time.perf_counter()
-        total, terms, grad = self._problem.loss_and_grad(x)
-        value = float(total)
-        self.durations.append(time.perf_counter() - began)
-        self.count += 1
-        self.history.append({"evaluation": self.count, "total": value, **{k: float(v) for k, v in terms.items()}})
-        if math.isfinite(value) and value < self.best_loss:
-            self.best_loss, self.best_x = value, np.array(x, dtype=np.float32, copy=True)
-        if self._every and self.count % self._every == 0 and self.best_x is not None:
-            self._save(self.snapshot())
-        return total, terms, grad
-
-    def snapshot(self) -> Result:
-        """The best image so far as a :class:`Result` with ``stop_reason`` ``"running"``."""
-        spec = self._problem.spec
-        return Result(
-            image=deprocess(self.best_x), history=list(self.history), best_loss=self.best_loss,
-            evaluations=self.count, elapsed=time.perf_counter() - self.start, stop_reason="running",
-            message=f"checkpoint after {self.count} evaluations; the run was still going",
-            optimizer=self._optimizer, weights_kind=spec.kind, weights_label=spec.label,
-        )
-
-    def timings(self) -> dict[str, float | None]:
-        rest = self.durations[1:]
-        return {"first_evaluation": self.durations[0] if self.durations else None,
-                "median_evaluation_after_first": statistics.median(rest) if rest else None}
-
-
 class _TermAsInterrupt:
     """While active, SIGTERM raises KeyboardInterrupt, so a killed run still saves its best image."""
 
@@ -291,17 +247,16 @@ def execute(
 
     def checkpoint(snapshot: Result) -> None:
         try:
-            write(snapshot, {"setup": setup, **watch.timings()})
+            write(snapshot, {"setup": setup, **snapshot.timings})
         except (StyleTransferError, OSError) as exc:  # a failed checkpoint must not end the run
             warn(f"warning: checkpoint not saved ({exc})")
 
-    watch = _Watch(problem, options.checkpoint_every, checkpoint, options.optimizer)
     with _TermAsInterrupt():
         result = optimize(
-            watch, init=parameters["init"], max_evals=options.max_evals, optimizer=options.optimizer,
+            problem, init=parameters["init"], max_evals=options.max_evals, optimizer=options.optimizer,
             learning_rate=parameters["learning_rate"], progress=options.progress, seed=options.seed,
-            bounds=options.bounds,
+            bounds=options.bounds, checkpoint=checkpoint, checkpoint_every=options.checkpoint_every,
         )
-    path = write(result, {"setup": setup, **watch.timings(), "total": time.perf_counter() - began})
+    path = write(result, {"setup": setup, **result.timings, "total": time.perf_counter() - began})
     return Outcome(result, output, path, json.loads(path.read_text()))
 
