@@ -13,15 +13,30 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import tensorflow as tf
 
 from ._feedback import FAILED, NOT_ATTEMPTED, PASSED, CheckResult
 
-if TYPE_CHECKING:
-    from ._exercise import Exercise
+
+class ExerciseData(Protocol):
+    """What the checks read from an exercise (:class:`~styletransfer.exercises._exercise.Exercise`
+    has it); a protocol, so this module does not import ``_exercise``, which imports it."""
+
+    number: int
+    name: str
+    functions: tuple[str, ...]
+    cases: Callable[[], list] | None
+    reference: Callable | None
+    judge: Callable | None
+    mistakes: list
+    diagnosers: list
+    factor_advice: dict[str, str]
+    watch: Callable | None
+    rtol: float
+    atol: float
 
 __all__ = ["Case", "Mistake", "evaluate", "call", "as_array", "close"]
 
@@ -101,7 +116,7 @@ class _Outcome:
 
 
 # -- the engine --------------------------------------------------------------------------------
-def evaluate(exercise: Exercise, functions: Sequence) -> CheckResult:
+def evaluate(exercise: ExerciseData, functions: Sequence) -> CheckResult:
     """Run ``functions`` against ``exercise`` and return a result; never raises on their errors."""
 
     def result(status: str, message: str, **details) -> CheckResult:
@@ -164,7 +179,7 @@ def call(functions: Sequence[Callable], case: Case | None, *args):
         raise _Raised(error, index, functions[index], case) from None
 
 
-def _matches(exercise: Exercise, case: Case, got, expected) -> bool:
+def _matches(exercise: ExerciseData, case: Case, got, expected) -> bool:
     array = as_array(got)
     dtype = case.data.get("dtype")
     if array is None or (dtype is not None and array.dtype != np.dtype(dtype)):
@@ -172,7 +187,7 @@ def _matches(exercise: Exercise, case: Case, got, expected) -> bool:
     return close(array, expected, rtol=case.data.get("rtol", exercise.rtol), atol=case.data.get("atol", exercise.atol))
 
 
-def diagnose(exercise: Exercise, outcomes: list[_Outcome], first: _Outcome) -> str:
+def diagnose(exercise: ExerciseData, outcomes: list[_Outcome], first: _Outcome) -> str:
     """The most specific sentence that explains why ``first`` (and maybe the others) disagree."""
     case, got, expected = first.case, first.got, first.expected
     on = f" (input: {case.label})"
@@ -205,7 +220,7 @@ def diagnose(exercise: Exercise, outcomes: list[_Outcome], first: _Outcome) -> s
             f"got {float(array[worst]):.6g} (largest difference {float(diff.max()):.3g})")
 
 
-def _factor_message(exercise: Exercise, outcomes: list[_Outcome]) -> str | None:
+def _factor_message(exercise: ExerciseData, outcomes: list[_Outcome]) -> str | None:
     """Name a factor between the answer and the reference, if there is one on every input."""
     ratios = []
     for o in outcomes:
@@ -247,7 +262,7 @@ def _factor_message(exercise: Exercise, outcomes: list[_Outcome]) -> str | None:
     return None
 
 
-def _gradient_problem(exercise: Exercise, functions: Sequence[Callable], case: Case) -> str | None:
+def _gradient_problem(exercise: ExerciseData, functions: Sequence[Callable], case: Case) -> str | None:
     """A message if TensorFlow cannot differentiate the participant's result w.r.t. its inputs."""
     if exercise.watch is None:
         return None
