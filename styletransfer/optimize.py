@@ -22,6 +22,7 @@ import scipy.optimize
 from . import constants as C
 from .errors import ParameterError
 from .images import deprocess
+from .weights import is_random_label
 
 __all__ = ["Progress", "Result", "optimize", "adam_steps"]
 
@@ -35,6 +36,12 @@ class Progress:
     image: np.ndarray
     elapsed: float
     weights_label: str
+    weights_kind: str | None = None
+
+    @property
+    def is_random_weights(self) -> bool:
+        """Whether a random-weight network made this image (read from the label if ``weights_kind`` is not set)."""
+        return self.weights_kind == "random" if self.weights_kind is not None else is_random_label(self.weights_label)
 
 
 @dataclass
@@ -152,7 +159,7 @@ class _Tracker:
     def notify(self, x, record) -> None:
         progress = Progress(
             self.count, dict(record), deprocess(np.asarray(x).reshape(self.problem.shape)),
-            time.perf_counter() - self.start, self.problem.spec.label,
+            time.perf_counter() - self.start, self.problem.spec.label, self.problem.spec.kind,
         )
         if self.callback(progress) is True:
             raise _Stop("stopped", "stopped by the callback")

@@ -38,7 +38,12 @@ __all__ = [
     "download_weights",
     "weights_status",
     "downloads_off",
+    "RANDOM_LABEL_PREFIX",
+    "is_random_label",
 ]
+
+#: How every label of a random-weight network starts (figure titles, CLI output, run records).
+RANDOM_LABEL_PREFIX: str = "RANDOM-WEIGHT VGG19"
 
 
 class RandomWeightsWarning(UserWarning):
@@ -62,8 +67,13 @@ class WeightsSpec:
     def label(self) -> str:
         """Short text for figure titles, CLI output and run records."""
         if self.is_random:
-            return f"RANDOM-WEIGHT VGG19 (seed {self.seed}), not the real result"
+            return f"{RANDOM_LABEL_PREFIX} (seed {self.seed}), not the real result"
         return "ImageNet VGG19"
+
+
+def is_random_label(label: str | None) -> bool:
+    """Whether ``label`` is a :attr:`WeightsSpec.label` of random weights (for callers that only kept the label)."""
+    return bool(label) and str(label).startswith(RANDOM_LABEL_PREFIX)
 
 
 def weights_cache_path() -> Path:

@@ -54,6 +54,11 @@ def test_random_weights_title_only_marks_random_labels():
     assert random_weights_title(None, None) == ("", False)
 
 
+def test_random_weights_title_follows_the_fact_when_given():
+    assert random_weights_title("x", "ImageNet VGG19", True) == ("x\nImageNet VGG19", True)
+    assert random_weights_title("x", RANDOM, False) == ("x", False)
+
+
 def test_show_results_takes_the_label_from_the_results(rng):
     results = {"conv1_2": _result(rng), "conv5_2": _result(rng)}
     fig = show_results(results, original=np.zeros((12, 16, 3), np.uint8), term="content", suptitle="Content")

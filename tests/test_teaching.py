@@ -1,4 +1,4 @@
-"""The small helpers of the first notebooks: styletransfer.notebook.teaching, .viz and .envcheck."""
+"""The small helpers of the first notebooks: styletransfer.notebook.teaching, the first figures of .plotting and .envcheck."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def test_viz_figures_say_random_weights():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from styletransfer.notebook.viz import plot_bars, show_feature_maps, strongest_channels
+    from styletransfer.notebook.plotting import plot_bars, show_feature_maps, strongest_channels
 
     act = np.zeros((1, 6, 8, 5), np.float32)
     act[..., 3] = 2.0

@@ -19,7 +19,8 @@ from styletransfer.images import deprocess as st_deprocess
 from styletransfer.images import resize_image
 from styletransfer.live.preview import png_bytes
 from styletransfer.live.steering import Steerer
-from styletransfer.live.widgets import explore, loss_plot_png
+from styletransfer.live.widgets import explore
+from styletransfer.notebook.plotting import loss_plot_png
 
 pytest.importorskip("ipywidgets")
 pytestmark = pytest.mark.slow  # each test builds a small VGG19 problem and traces it: a few seconds

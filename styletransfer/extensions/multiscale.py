@@ -82,7 +82,7 @@ def _callback_offset(callback, offset: int, started: float):
 
     def shifted(progress: Progress):
         return callback(Progress(progress.evaluation + offset, progress.losses, progress.image,
-                                 time.perf_counter() - started, progress.weights_label))
+                                 time.perf_counter() - started, progress.weights_label, progress.weights_kind))
 
     return shifted
 

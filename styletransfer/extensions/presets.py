@@ -144,5 +144,6 @@ def compare_presets(content: ImageLike, style: ImageLike, *, presets: Sequence[s
         for n in results
     ]
     figure = show_images(images, titles, suptitle=f"Same pictures, different recipes ({max_evals} evaluations, "
-                         f"{size} px)", weights_label=first.weights_label, columns=min(len(images), 6), width=3.0)
+                         f"{size} px)", weights_label=first.weights_label, is_random=first.is_random_weights,
+                         columns=min(len(images), 6), width=3.0)
     return results, figure

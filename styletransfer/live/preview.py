@@ -67,7 +67,7 @@ class LivePreview:
 
     def html(self, progress) -> str:
         """The HTML of one frame for a :class:`~styletransfer.optimize.Progress`."""
-        heading, is_random = random_weights_title(self.title, progress.weights_label)
+        heading, is_random = random_weights_title(self.title, progress.weights_label, progress.is_random_weights)
         losses = " · ".join(f"{k} {v:.3g}" for k, v in progress.losses.items() if k != "evaluation")
         status = f"evaluation {progress.evaluation} · {progress.elapsed:.1f} s · {losses}"
         data = base64.b64encode(png_bytes(progress.image)).decode("ascii")

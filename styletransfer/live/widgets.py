@@ -15,7 +15,6 @@ Example
 from __future__ import annotations
 
 import html
-import io
 import math
 import time
 from collections.abc import Sequence
@@ -23,62 +22,17 @@ from collections.abc import Sequence
 from .. import constants as C
 from ..features import layer_name, paper_name
 from ..images import ImageLike
-from ..notebook.plotting import random_weights_title
+from ..notebook.plotting import loss_plot_png
 from ..samples import as_image
 from .preview import png_bytes
 from .steering import Steerer
 
-__all__ = ["Explorer", "explore", "loss_plot_png", "SIZES", "CONTENT_LAYERS"]
+__all__ = ["Explorer", "explore", "SIZES", "CONTENT_LAYERS"]
 
 #: Image sizes offered by the size slider (long side, pixels).
 SIZES: tuple[int, ...] = (48, 64, 96, 128, 192, 256, 384, 512)
 #: Content layers offered by the dropdown (paper names; the paper's Fig. 3 compares conv2_2 and conv4_2).
 CONTENT_LAYERS: tuple[str, ...] = ("conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")
-_TERMS = {"content": "tab:blue", "style": "tab:orange", "tv": "tab:green"}
-
-
-def loss_plot_png(history: Sequence[dict], markers: Sequence[tuple[int, dict]] = (), *,
-                  weights_label: str | None = None, width: float = 6.0, height: float = 2.6) -> bytes:
-    """Unweighted loss terms per evaluation (log scale) as PNG; dotted lines mark setting changes.
-
-    Uses matplotlib's object API (no pyplot), so it is safe to call from the worker thread.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=80)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    steps = [h["evaluation"] for h in history]
-    for term, color in _TERMS.items():
-        values = [max(h[term], 1e-12) for h in history if term in h]
-        if values:
-            ax.plot(steps[: len(values)], values, color=color, label=term)
-    for evaluation, settings in list(markers)[1:]:
-        ax.axvline(evaluation, color="grey", linestyle=":", linewidth=1)
-        ratio = settings["content_weight"] / max(settings["style_weight"], 1e-30)
-        ax.annotate(f"α/β={ratio:.0e}", (evaluation, 1), xycoords=("data", "axes fraction"),
-                    fontsize=7, color="grey", rotation=90, va="top", ha="right")
-    if history:
-        ax.set_yscale("log")
-        top = max(max(h.get(term, 0.0) for term in _TERMS) for h in history)
-        ax.set_ylim(bottom=max(ax.get_ylim()[0], 1e-4 * top))  # the photo's content loss is ~0 at the start
-        ax.legend(loc="upper right", fontsize=8)
-    else:
-        ax.text(0.5, 0.5, "press Run or move a slider", ha="center", va="center", color="grey",
-                transform=ax.transAxes)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    ax.set_xlabel("evaluations", fontsize=8)
-    ax.tick_params(labelsize=7)
-    title, is_random = random_weights_title("loss terms (unweighted)", weights_label)
-    ax.set_title(title, fontsize=8, color="crimson" if is_random else "black")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
 def _log_slider(description: str, value: float, low: int, high: int, tooltip: str):
     import ipywidgets as W
 
@@ -133,7 +87,8 @@ class Explorer:
                                   layout=W.Layout(**image_layout))
         self.preview = W.Image(value=png_bytes(steerer.image), layout=W.Layout(**image_layout))
         self.preview.add_class("st-preview")
-        self.plot = W.Image(value=loss_plot_png([], weights_label=steerer.weights_label))
+        self.plot = W.Image(value=loss_plot_png([], weights_label=steerer.weights_label,
+                                                is_random=steerer.is_random_weights))
         self.status = W.HTML()
         self.status.add_class("st-status")
         self.banner = W.HTML(self._banner())
@@ -211,7 +166,8 @@ class Explorer:
     def _redraw_plot(self) -> None:
         self._last_plot = time.perf_counter()
         self.plot.value = loss_plot_png(self.steerer.history, self.steerer.markers,
-                                        weights_label=self.steerer.weights_label)
+                                        weights_label=self.steerer.weights_label,
+                                        is_random=self.steerer.is_random_weights)
 
     def _banner(self) -> str:
         if not self.steerer.is_random_weights:

@@ -1,17 +1,27 @@
-"""Pictures for notebooks: image grids, loss curves and Gram-matrix heat maps, each one call.
+"""Every figure of the library, each one call: image grids, loss curves, Gram-matrix heat maps,
+feature-map grids, bar charts, and the sliders' loss plot as PNG bytes.
 
-Every function takes ``weights_label``: when it names a random-weight network, the figure's title
-says so in red, so a random-weight picture is never mistaken for the real result.
+Every function takes ``weights_label`` and ``is_random``: for a random-weight network the label
+goes into the figure's title in red, so a random-weight picture is never mistaken for the real
+result. Pass ``is_random`` (``Result.is_random_weights``, ``WeightsSpec.is_random``); when it is
+left out it is read from the label (:func:`styletransfer.weights.is_random_label`).
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ..weights import is_random_label
+
 __all__ = [
     "show_images",
+    "show_feature_maps",
+    "strongest_channels",
+    "plot_bars",
+    "loss_plot_png",
     "show_results",
     "plot_losses",
     "plot_loss_terms",
@@ -20,18 +30,26 @@ __all__ = [
 ]
 
 
-def random_weights_title(title: str | None, weights_label: str | None) -> tuple[str, bool]:
-    """``(title, is_random)``: the title with the random-weights warning appended when needed."""
-    is_random = bool(weights_label) and "RANDOM" in str(weights_label).upper()
+def random_weights_title(title: str | None, weights_label: str | None, is_random: bool | None = None) -> tuple[str, bool]:
+    """``(title, is_random)``: the title with the weights label appended when the weights are random.
+
+    ``is_random`` is the fact (``Result.is_random_weights``, ``WeightsSpec.is_random``); ``None``
+    reads it from the label with :func:`~styletransfer.weights.is_random_label`.
+    """
+    if is_random is None:
+        is_random = is_random_label(weights_label)
+    is_random = bool(is_random)
     parts = [p for p in (title, weights_label if is_random else None) if p]
     return "\n".join(parts), is_random
 
 
-def _set_title(fig, title: str | None, weights_label: str | None, *, ax=None) -> None:
-    full, is_random = random_weights_title(title, weights_label)
+def _set_title(fig, title: str | None, weights_label: str | None, is_random: bool | None = None, *,
+               ax=None, fontsize: float | None = None) -> None:
+    full, is_random = random_weights_title(title, weights_label, is_random)
     if full:
         target = ax.set_title if ax is not None else fig.suptitle
-        target(full, color="crimson" if is_random else "black", fontsize=10 if ax is not None else 11)
+        target(full, color="crimson" if is_random else "black",
+               fontsize=fontsize or (10 if ax is not None else 11))
 
 
 def _limit_log_range(ax, values, *, decades: float = 5.0) -> None:
@@ -48,6 +66,7 @@ def show_images(
     *,
     suptitle: str | None = None,
     weights_label: str | None = None,
+    is_random: bool | None = None,
     columns: int | None = None,
     width: float = 4.0,
 ):
@@ -64,6 +83,8 @@ def show_images(
     weights_label : str, optional
         ``Result.weights_label`` or ``FeatureExtractor.label``; a random-weight label is added
         to the figure title in red.
+    is_random : bool, optional
+        Whether the weights are random (default: read from ``weights_label``).
     columns : int, optional
         Images per row (default: all in one row, at most 5).
     width : float
@@ -87,7 +108,7 @@ def show_images(
         ax.imshow(arr, cmap="gray" if arr.ndim == 2 else None)
         if titles is not None and i < len(titles):
             ax.set_title(titles[i], fontsize=10)
-    _set_title(fig, suptitle, weights_label)
+    _set_title(fig, suptitle, weights_label, is_random)
     return fig
 
 
@@ -96,6 +117,7 @@ def plot_losses(
     *,
     terms: Sequence[str] = ("total", "content", "style", "tv"),
     weights_label: str | None = None,
+    is_random: bool | None = None,
     title: str | None = "Loss per evaluation",
     ax=None,
 ):
@@ -124,7 +146,7 @@ def plot_losses(
     ax.set_xlabel("evaluations of loss and gradient")
     ax.set_ylabel("loss")
     ax.legend()
-    _set_title(fig, title, weights_label, ax=ax)
+    _set_title(fig, title, weights_label, is_random, ax=ax)
     fig.tight_layout()
     return fig
 
@@ -137,6 +159,7 @@ def show_results(
     term: str | None = None,
     suptitle: str | None = None,
     weights_label: str | None = None,
+    is_random: bool | None = None,
     columns: int | None = None,
     width: float = 2.6,
 ):
@@ -152,12 +175,15 @@ def show_results(
     term : str, optional
         A loss term (``"content"``, ``"style"``, ``"total"``) whose final value is added to
         each title.
-    weights_label : str, optional
-        Default: the label of the first result, so a random-weight figure always says so.
+    weights_label, is_random : str and bool, optional
+        Default: the first result's, so a random-weight figure always says so.
     """
     results = dict(results)
     if weights_label is None and results:
-        weights_label = getattr(next(iter(results.values())), "weights_label", None)
+        first = next(iter(results.values()))
+        weights_label = getattr(first, "weights_label", None)
+        if is_random is None:
+            is_random = getattr(first, "is_random_weights", None)
     images, titles = [], []
     if original is not None:
         images.append(original)
@@ -169,7 +195,8 @@ def show_results(
         else:
             titles.append(name)
     columns = columns or min(len(images), 6)
-    return show_images(images, titles, suptitle=suptitle, weights_label=weights_label, columns=columns, width=width)
+    return show_images(images, titles, suptitle=suptitle, weights_label=weights_label, is_random=is_random,
+                       columns=columns, width=width)
 
 
 def plot_loss_terms(
@@ -177,6 +204,7 @@ def plot_loss_terms(
     *,
     terms: Sequence[str] = ("total", "content", "style", "tv"),
     weights_label: str | None = None,
+    is_random: bool | None = None,
     title: str | None = "Loss terms per evaluation",
 ):
     """One panel per loss term, one line per run: compare runs term by term (log scale).
@@ -206,7 +234,7 @@ def plot_loss_terms(
         ax.set_xlabel("evaluations")
     axes.flat[0].set_ylabel("loss")
     axes.flat[0].legend(fontsize=8)
-    _set_title(fig, title, weights_label)
+    _set_title(fig, title, weights_label, is_random)
     return fig
 
 
@@ -216,6 +244,7 @@ def show_gram(
     channels: int | None = 32,
     title: str | None = "Gram matrix",
     weights_label: str | None = None,
+    is_random: bool | None = None,
     ax=None,
 ):
     """Heat map of one Gram matrix: entry ``(i, j)`` is how strongly feature maps ``i`` and ``j`` fire together.
@@ -245,6 +274,151 @@ def show_gram(
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ax.set_xlabel("feature map j")
     ax.set_ylabel("feature map i")
-    _set_title(fig, title, weights_label, ax=ax)
+    _set_title(fig, title, weights_label, is_random, ax=ax)
     fig.tight_layout()
     return fig
+
+
+# -- the first notebooks: feature maps and bar charts ----------------------------------------------
+def strongest_channels(activation: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` channels with the largest mean activation (``(H, W, C)`` input)."""
+    means = np.asarray(activation).reshape(-1, activation.shape[-1]).mean(axis=0)
+    return np.argsort(means)[::-1][:count]
+
+
+def show_feature_maps(
+    features: Mapping[str, np.ndarray],
+    *,
+    channels: int = 6,
+    image: np.ndarray | None = None,
+    weights_label: str | None = None,
+    is_random: bool | None = None,
+    title: str | None = "What VGG19 layers see",
+    width: float = 1.7,
+):
+    """A grid: one row per layer, its ``channels`` most active feature maps as grey images.
+
+    Parameters
+    ----------
+    features : mapping
+        ``{layer name: activations}`` with arrays ``(1, H, W, C)`` or ``(H, W, C)``, for
+        example ``FeatureExtractor.numpy(batch)``. Rows keep the mapping's order.
+    channels : int
+        Feature maps per row (the most active ones of the layer).
+    image : numpy.ndarray, optional
+        The input image, drawn at the start of the first row.
+    weights_label : str, optional
+        ``FeatureExtractor.label``; a random-weight label goes into the title in red.
+    """
+    import matplotlib.pyplot as plt
+
+    from ..features import paper_name
+
+    extra = 1 if image is not None else 0
+    rows = len(features)
+    first = np.asarray(next(iter(features.values())))
+    aspect = first.shape[-3] / first.shape[-2]
+    fig, axes = plt.subplots(rows, channels + extra, squeeze=False, layout="constrained",
+                             figsize=(width * (channels + extra + 0.6), (width * aspect + 0.3) * rows + 0.6))
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_frame_on(False)
+    for r, (name, value) in enumerate(features.items()):
+        act = np.asarray(value)
+        act = act[0] if act.ndim == 4 else act
+        for c, index in enumerate(strongest_channels(act, channels)):
+            ax = axes[r, c + extra]
+            ax.imshow(act[..., index], cmap="magma")
+            ax.set_title(f"map {index}", fontsize=7)
+        label = f"{paper_name(name)}\n{act.shape[0]}×{act.shape[1]}×{act.shape[2]}"
+        axes[r, extra].set_ylabel(label, fontsize=9, rotation=0, ha="right", va="center")
+    if image is not None:
+        axes[0, 0].imshow(image)
+        axes[0, 0].set_title("input", fontsize=8)
+    _set_title(fig, title, weights_label, is_random)
+    return fig
+
+
+def plot_bars(
+    values: Mapping[str, float] | Sequence[tuple[str, float]],
+    *,
+    xlabel: str = "",
+    title: str | None = None,
+    log: bool = False,
+    highlight: Sequence[str] = (),
+    weights_label: str | None = None,
+    is_random: bool | None = None,
+):
+    """A horizontal bar chart with each value written next to its bar; returns the figure.
+
+    ``highlight`` names bars drawn in a second colour (for example the one to look at).
+    """
+    import matplotlib.pyplot as plt
+
+    items = list(values.items()) if isinstance(values, Mapping) else list(values)
+    labels, numbers = [k for k, _ in items], [float(v) for _, v in items]
+    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(items) + 1.3))
+    colors = ["crimson" if k in highlight else "steelblue" for k in labels]
+    ax.barh(range(len(items)), numbers, color=colors)
+    ax.set_yticks(range(len(items)), labels)
+    ax.invert_yaxis()
+    if log:
+        ax.set_xscale("log")
+    else:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"))
+    for i, v in enumerate(numbers):
+        ax.text(v, i, f" {v:,.0f}" if abs(v) >= 100 else f" {v:.3g}", va="center", fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.margins(x=0.25)
+    _set_title(fig, title, weights_label, is_random, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+# -- the sliders: a loss plot as PNG, drawn from a worker thread -------------------------------------
+_TERMS = {"content": "tab:blue", "style": "tab:orange", "tv": "tab:green"}
+
+
+def loss_plot_png(history: Sequence[dict], markers: Sequence[tuple[int, dict]] = (), *,
+                  weights_label: str | None = None, is_random: bool | None = None,
+                  width: float = 6.0, height: float = 2.6) -> bytes:
+    """Unweighted loss terms per evaluation (log scale) as PNG; dotted lines mark setting changes.
+
+    Uses matplotlib's object API (no pyplot), so it is safe to call from the worker thread.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=80)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    steps = [h["evaluation"] for h in history]
+    for term, color in _TERMS.items():
+        values = [max(h[term], 1e-12) for h in history if term in h]
+        if values:
+            ax.plot(steps[: len(values)], values, color=color, label=term)
+    for evaluation, settings in list(markers)[1:]:
+        ax.axvline(evaluation, color="grey", linestyle=":", linewidth=1)
+        ratio = settings["content_weight"] / max(settings["style_weight"], 1e-30)
+        ax.annotate(f"α/β={ratio:.0e}", (evaluation, 1), xycoords=("data", "axes fraction"),
+                    fontsize=7, color="grey", rotation=90, va="top", ha="right")
+    if history:
+        ax.set_yscale("log")
+        top = max(max(h.get(term, 0.0) for term in _TERMS) for h in history)
+        ax.set_ylim(bottom=max(ax.get_ylim()[0], 1e-4 * top))  # the photo's content loss is ~0 at the start
+        ax.legend(loc="upper right", fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "press Run or move a slider", ha="center", va="center", color="grey",
+                transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    ax.set_xlabel("evaluations", fontsize=8)
+    ax.tick_params(labelsize=7)
+    _set_title(fig, "loss terms (unweighted)", weights_label, is_random, ax=ax, fontsize=8)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
