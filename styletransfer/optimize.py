@@ -20,11 +20,12 @@ import numpy as np
 import scipy.optimize
 
 from . import constants as C
+from .checks import choice, display_name, finite_number, whole_number
 from .errors import ParameterError
 from .images import deprocess
 from .weights import is_random_label
 
-__all__ = ["Progress", "Result", "optimize", "adam_steps"]
+__all__ = ["Progress", "Result", "optimize", "adam_steps", "check_run_options"]
 
 
 @dataclass
@@ -206,46 +207,40 @@ def _single_threaded_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _check_options(
-    *, max_evals, optimizer, bounds, learning_rate, adam_options, callback_every, lbfgs_memory, seed,
-    checkpoint_every=0,
+def check_run_options(
+    *, max_evals=C.DEFAULT_MAX_EVALS, optimizer=C.DEFAULT_OPTIMIZER, bounds=C.DEFAULT_BOUNDS,
+    learning_rate=C.DEFAULT_LEARNING_RATE, adam_options=None, callback_every=C.DEFAULT_CALLBACK_EVERY,
+    lbfgs_memory=C.DEFAULT_LBFGS_MEMORY, seed=None, checkpoint_every=0, lbfgs_first_step=None,
+    names: dict[str, str] | None = None,
 ) -> None:
-    """Raise a one-line :class:`ParameterError` for any option out of range."""
+    """Raise a one-line :class:`ParameterError` for any :func:`optimize` option out of range.
 
-    def whole(name, value, low):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ParameterError(f"{name} must be a whole number >= {low}, got {value!r}")
+    The one owner of these checks; ``names`` maps a parameter to the caller's name for it (the
+    command line passes its flags).
+    """
+    def name(key: str) -> str:
+        return display_name(key, names)
 
-    whole("max_evals", max_evals, 1)
-    whole("callback_every", callback_every, 1)
-    whole("lbfgs_memory", lbfgs_memory, 1)
-    whole("checkpoint_every", checkpoint_every, 0)
+    whole_number(name("max_evals"), max_evals, 1)
+    whole_number(name("callback_every"), callback_every, 1)
+    whole_number(name("lbfgs_memory"), lbfgs_memory, 1)
+    whole_number(name("checkpoint_every"), checkpoint_every, 0)
     if seed is not None:
-        whole("seed", seed, 0)
-    if bounds not in C.BOUNDS_MODES:
-        raise ParameterError(f"unknown bounds mode {bounds!r}; use one of {', '.join(map(repr, C.BOUNDS_MODES))}")
-    if optimizer not in C.OPTIMIZERS:
-        raise ParameterError(f"unknown optimizer {optimizer!r}; use 'lbfgs' (the paper) or 'adam'")
-    _positive("learning_rate", learning_rate)
+        whole_number(name("seed"), seed, 0)
+    choice(name("bounds"), bounds, C.BOUNDS_MODES, note=" (bounds mode)")
+    choice(name("optimizer"), optimizer, C.OPTIMIZERS, note=" ('lbfgs' is the paper's)")
+    finite_number(name("learning_rate"), learning_rate, positive=True)
+    if lbfgs_first_step is not None:
+        finite_number(name("lbfgs_first_step"), lbfgs_first_step, positive=True)
     options = dict(adam_options or {})
     unknown = set(options) - {"beta_1", "beta_2", "epsilon"}
     if unknown:
         raise ParameterError(f"unknown adam_options {sorted(unknown)}; use beta_1, beta_2 and epsilon")
-    for name in ("beta_1", "beta_2"):
-        if name in options and not (_positive(name, options[name], allow_zero=True) < 1):
-            raise ParameterError(f"{name} must be in [0, 1), got {options[name]!r}")
+    for key in ("beta_1", "beta_2"):
+        if key in options and not finite_number(key, options[key]) < 1:
+            raise ParameterError(f"{key} must be in [0, 1), got {options[key]!r}")
     if "epsilon" in options:
-        _positive("epsilon", options["epsilon"])
-
-
-def _positive(name: str, value, *, allow_zero: bool = False) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        raise ParameterError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, got {value!r}")
-    return number
+        finite_number("epsilon", options["epsilon"], positive=True)
 
 
 def optimize(
@@ -325,10 +320,10 @@ def optimize(
     Result
         Best image, loss history and why the run stopped.
     """
-    _check_options(
+    check_run_options(
         max_evals=max_evals, optimizer=optimizer, bounds=bounds, learning_rate=learning_rate,
         adam_options=adam_options, callback_every=callback_every, lbfgs_memory=lbfgs_memory, seed=seed,
-        checkpoint_every=checkpoint_every,
+        checkpoint_every=checkpoint_every, lbfgs_first_step=lbfgs_first_step,
     )
     x0 = problem.init_image(init, seed=seed).astype(np.float32)
     tracker = _Tracker(problem, int(max_evals), callback=callback, callback_every=callback_every,
@@ -370,7 +365,7 @@ def _run_lbfgs(tracker: _Tracker, x0: np.ndarray, pixel_range, *, bounds: str, m
     """
     low, high = pixel_range
     low64, high64 = low.ravel().astype(np.float64), high.ravel().astype(np.float64)
-    scale = 1.0 if first_step is None else _positive("lbfgs_first_step", first_step) * math.sqrt(x0.size)
+    scale = 1.0 if first_step is None else float(first_step) * math.sqrt(x0.size)
     penalty: list[float] = []  # its weight, fixed at the first evaluation
 
     def pixels_fun(x):

@@ -25,17 +25,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from .. import constants as C
 from ..errors import ParameterError, StyleTransferError
-from ..features import layer_names
 from ..images import load_image
-from ..losses import normalized_layer_weights
-from ..optimize import Result, optimize
+from ..optimize import Result, check_run_options, optimize
 from ..record import save_result
 from ..samples import resolve_source as _resolve_source
-from ..transfer import StyleTransfer, check_weight
+from ..transfer import StyleTransfer, check_problem_options
 from ..weights import RandomWeightsWarning, WeightsSpec, resolve_weights
 
 __all__ = ["RunOptions", "Outcome", "IMAGE_SUFFIXES", "resolve_source", "check_output", "validate",
@@ -113,39 +109,27 @@ def check_output(path: str | os.PathLike) -> Path:
     return target
 
 
-def _positive_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+#: The command line's name for each option in its one-line errors (flag names live only in cli/).
+FLAGS: dict[str, str] = {
+    "size": "--size", "style_size": "--style-size", "max_evals": "--evals (maximum number of evaluations)",
+    "checkpoint_every": "--checkpoint-every", "content_weight": "--alpha (content weight)",
+    "style_weight": "--beta (style weight)", "tv_weight": "--tv (total-variation weight)",
+    "learning_rate": "--lr (learning rate)", "pooling": "--pooling", "optimizer": "--optimizer",
+    "bounds": "--bounds", "seed": "--seed", "style_layer_weights": "--style-layer-weights (style layer weight)",
+}
 
 
 def validate(options: RunOptions) -> dict:
     """Check every option without building the network; returns the resolved parameters."""
-    _positive_int("--size", options.size, C.MIN_IMAGE_SIDE)
-    if options.style_size is not None:
-        _positive_int("--style-size", options.style_size, C.MIN_IMAGE_SIDE)
-    _positive_int("--evals (maximum number of evaluations)", options.max_evals, 1)
-    _positive_int("--checkpoint-every", options.checkpoint_every, 0)
-    weights = {name: check_weight(name, value) for name, value in (
-        ("--alpha (content weight)", options.content_weight), ("--beta (style weight)", options.style_weight),
-        ("--tv (total-variation weight)", options.tv_weight))}
-    lr = check_weight("--lr (learning rate)", options.learning_rate)
-    if lr == 0:
-        raise ParameterError("--lr (learning rate) must be > 0, got 0")
-    if options.pooling not in C.POOLING_MODES:
-        raise ParameterError(f"unknown pooling {options.pooling!r}; use 'avg' (the paper) or 'max'")
-    if options.optimizer not in C.OPTIMIZERS:
-        raise ParameterError(f"unknown optimizer {options.optimizer!r}; use 'lbfgs' (the paper) or 'adam'")
-    if options.bounds not in C.BOUNDS_MODES:
-        raise ParameterError(f"unknown bounds mode {options.bounds!r}; use one of {', '.join(C.BOUNDS_MODES)}")
-    content_layers, style_layers = layer_names(options.content_layers), layer_names(options.style_layers)
-    layer_weights = None
-    if options.style_layer_weights is not None:
-        values = [check_weight("style layer weight", w) for w in options.style_layer_weights]
-        try:
-            layer_weights = normalized_layer_weights(style_layers, values)
-        except ValueError as exc:
-            raise ParameterError(f"--style-layer-weights: {exc}") from None
+    problem = check_problem_options(
+        size=options.size, style_size=options.style_size, content_layers=options.content_layers,
+        style_layers=options.style_layers, style_layer_weights=options.style_layer_weights,
+        content_weight=options.content_weight, style_weight=options.style_weight, tv_weight=options.tv_weight,
+        pooling=options.pooling, names=FLAGS,
+    )
+    check_run_options(max_evals=options.max_evals, optimizer=options.optimizer, bounds=options.bounds,
+                      learning_rate=options.learning_rate, seed=options.seed,
+                      checkpoint_every=options.checkpoint_every, names=FLAGS)
     init = options.init
     if init not in C.INIT_CHOICES:
         init = resolve_source(init)
@@ -153,11 +137,13 @@ def validate(options: RunOptions) -> dict:
     return {
         "content": options.content, "style": options.style, "size": options.size,
         "style_size": options.style_size, "max_evals": options.max_evals,
-        "content_weight": weights["--alpha (content weight)"], "style_weight": weights["--beta (style weight)"],
-        "tv_weight": weights["--tv (total-variation weight)"], "init": init,
-        "content_layers": list(content_layers), "style_layers": list(style_layers),
-        "style_layer_weights": layer_weights, "pooling": options.pooling, "optimizer": options.optimizer,
-        "learning_rate": lr, "bounds": options.bounds, "weights": os.fspath(options.weights), "seed": options.seed,
+        "content_weight": problem["content_weight"], "style_weight": problem["style_weight"],
+        "tv_weight": problem["tv_weight"], "init": init,
+        "content_layers": list(problem["content_layers"]), "style_layers": list(problem["style_layers"]),
+        "style_layer_weights": problem["style_layer_weights"] if options.style_layer_weights is not None else None,
+        "pooling": options.pooling, "optimizer": options.optimizer,
+        "learning_rate": float(options.learning_rate), "bounds": options.bounds,
+        "weights": os.fspath(options.weights), "seed": options.seed,
         "checkpoint_every": options.checkpoint_every,
     }
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import constants as C
+from ..checks import whole_number
 from ..errors import ParameterError
 from ..images import ImageLike, preprocess, resize_image
 from ..optimize import Progress, Result
@@ -46,9 +47,7 @@ def multiscale_sizes(size: int, *, min_size: int = C.MULTISCALE_MIN_SIZE) -> tup
     >>> multiscale_sizes(1024), multiscale_sizes(384), multiscale_sizes(200)
     ((128, 256, 512, 1024), (192, 384), (200,))
     """
-    if not isinstance(size, (int, np.integer)) or size < C.MIN_IMAGE_SIDE:
-        raise ParameterError(f"size must be an integer >= {C.MIN_IMAGE_SIDE}, got {size!r}")
-    sizes = [int(size)]
+    sizes = [whole_number("size", size, C.MIN_IMAGE_SIDE)]
     while sizes[-1] // 2 >= min_size:
         sizes.append(sizes[-1] // 2)
     return tuple(reversed(sizes))

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import constants as C
+from ..checks import whole_number
 from ..errors import ParameterError
 from ..features import layer_name
 from ..images import ImageLike, deprocess, resize_image
@@ -86,8 +87,7 @@ class Steerer:
         first_step: float | None = C.LIVE_FIRST_STEP,
         problem_factory: Callable[..., StyleTransfer] | None = None, **problem_options,
     ) -> None:
-        if not isinstance(evals_per_run, int) or evals_per_run < 1:
-            raise ParameterError(f"evals_per_run must be a positive integer, got {evals_per_run!r}")
+        whole_number("evals_per_run", evals_per_run, 1)
         self.content_source = as_image(content, size=max(max_size, size))
         self.style_source = as_image(style, size=max(max_size, size))
         self.init, self.evals_per_run, self.run_on_change = init, evals_per_run, run_on_change
@@ -158,9 +158,7 @@ class Steerer:
             elif key == "content_layer":
                 changes[key] = layer_name(value)
             elif key == "size":
-                if not isinstance(value, (int, np.integer)) or value < C.MIN_IMAGE_SIDE:
-                    raise ParameterError(f"size must be an integer >= {C.MIN_IMAGE_SIDE}, got {value!r}")
-                changes[key] = int(value)
+                changes[key] = whole_number("size", value, C.MIN_IMAGE_SIDE)
             else:
                 raise ParameterError(f"unknown setting {key!r}; use one of {', '.join(_WEIGHTS + _PROBLEM)}")
         with self._cond:
