@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import constants as C
+from ..api import split_options
 from ..checks import whole_number
 from ..errors import ParameterError
 from ..images import ImageLike, preprocess, resize_image
@@ -99,8 +100,7 @@ def stylize_multiscale(
     callback_every: int = C.DEFAULT_CALLBACK_EVERY,
     progress: bool = True,
     problem_class: type = StyleTransfer,
-    run_options: dict | None = None,
-    **problem_options,
+    **options,
 ) -> MultiscaleResult:
     """Stylise coarse to fine: each scale starts from the previous scale's result, upsampled.
 
@@ -125,11 +125,10 @@ def stylize_multiscale(
         :class:`~styletransfer.transfer.StyleTransfer` or a subclass (``LuminanceTransfer``,
         ``MultiStyleTransfer``...), built once per scale as ``problem_class(content, style,
         size=scale, **problem_options)``.
-    run_options : dict, optional
-        More keywords for :func:`~styletransfer.optimize.optimize` (``learning_rate``, ...).
-    **problem_options
-        Keywords of ``problem_class`` (weights, layers, ``style_size``...). ``style_size`` is
-        scaled with each scale.
+    **options
+        Flat keywords, sorted by :func:`styletransfer.api.split_options`: those of
+        ``problem_class`` (weights, layers, ``style_size``...; ``style_size`` is scaled with each
+        scale) and those of :func:`~styletransfer.optimize.optimize` (``learning_rate``, ``bounds``...).
 
     Returns
     -------
@@ -139,6 +138,7 @@ def stylize_multiscale(
     """
     from tqdm.auto import tqdm
 
+    problem_options, run_options = split_options(options, problem_class=problem_class)
     content = as_image(content)
     style = style if isinstance(style, (list, tuple)) else as_image(style)
     sizes = multiscale_sizes(size) if scales is None else _check_scales(scales, size)
@@ -155,7 +155,7 @@ def stylize_multiscale(
             offset = len(history)
             stage = problem.run(init=start, max_evals=count, optimizer=optimizer,
                                 callback=_callback_offset(callback, offset, started),
-                                callback_every=callback_every, progress=progress, **(run_options or {}))
+                                callback_every=callback_every, progress=progress, **run_options)
             history += [{**h, "evaluation": h["evaluation"] + offset, "scale": scale} for h in stage.history]
             stages.append(stage)
             start = stage.image

@@ -98,12 +98,14 @@ def preset_options(name: str, shape: tuple[int, int]) -> tuple[dict, dict]:
 
 
 def run_preset(name: str, content: ImageLike, style: ImageLike, *, size: int | None = None,
-               max_evals: int | None = None, weights=C.DEFAULT_WEIGHTS, progress: bool = True, **run_overrides):
+               max_evals: int | None = None, weights=C.DEFAULT_WEIGHTS, progress: bool = True, **options):
     """Run preset ``name`` on ``content`` and ``style``; returns a :class:`~styletransfer.optimize.Result`.
 
     ``size`` defaults to the preset's own (the Keras example's is the image height); ``max_evals``
-    to the preset's number of iterations.
+    to the preset's number of iterations. ``options`` are flat keywords that override the
+    preset's, sorted by :func:`styletransfer.api.split_options` (``style_weight=``, ``optimizer=``...).
     """
+    from ..api import split_options
     from ..transfer import StyleTransfer
     preset = _preset(name)
     content, style = as_image(content), as_image(style)
@@ -112,7 +114,8 @@ def run_preset(name: str, content: ImageLike, style: ImageLike, *, size: int | N
     size = size or preset.size
     shape = as_image(content, size=size).shape[:2]
     problem_options, run_options = preset_options(name, shape)
-    problem = StyleTransfer(content, style, size=size, weights=weights, **problem_options)
+    problem_overrides, run_overrides = split_options(options)
+    problem = StyleTransfer(content, style, size=size, weights=weights, **{**problem_options, **problem_overrides})
     if max_evals is not None:
         run_options["max_evals"] = max_evals
     run_options.update(run_overrides)
