@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .constants import CACHE_ENV_VAR, DOWNLOAD_TIMEOUT, OFFLINE_ENV_VAR
 
-__all__ = ["keras_cache_dir", "cache_dir", "downloads_off", "fetch_bytes", "sha256_bytes", "sha256_file"]
+__all__ = ["keras_cache_dir", "cache_dir", "downloads_off", "fetch_bytes", "sha256_bytes", "sha256_file", "file_digest"]
 
 
 def keras_cache_dir() -> Path:
@@ -53,8 +53,13 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
+    """Hex sha256 of a file's bytes."""
+    return file_digest(path, "sha256")
+
+
+def file_digest(path: str | os.PathLike, algorithm: str) -> str:
+    """Hex digest (``"sha256"``, or ``"md5"`` where a publisher gives only that) of a file, read in 1 MiB blocks."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["StyleTransferError", "ImageError", "WeightsError", "LayerError", "ParameterError"]
+__all__ = ["StyleTransferError", "ImageError", "WeightsError", "LayerError", "ParameterError", "first_line"]
 
 
 class StyleTransferError(ValueError):
@@ -23,3 +23,9 @@ class LayerError(StyleTransferError):
 
 class ParameterError(StyleTransferError):
     """A numeric parameter is NaN, infinite, negative or otherwise out of range."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message (its type's name if it has none), to quote in a one-line error."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -22,7 +22,7 @@ from .constants import (
     VGG19_WIDTHS,
     WEIGHTS_FILENAME,
 )
-from .errors import LayerError, WeightsError
+from .errors import LayerError, WeightsError, first_line
 from .weights import WeightsSpec, resolve_weights
 
 __all__ = ["layer_name", "layer_names", "paper_name", "build_vgg19", "FeatureExtractor"]
@@ -132,7 +132,7 @@ def _load(model, spec: WeightsSpec):
             if layer.weights:
                 layer.set_weights(values[layer.name])
     except Exception as exc:  # noqa: BLE001 - any unreadable file becomes one clear line
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = first_line(exc)
         raise WeightsError(
             f"cannot load VGG19 weights from {spec.path} ({reason}); it must be Keras's "
             f"{WEIGHTS_FILENAME}: delete it and run `{FETCH_COMMAND}`"

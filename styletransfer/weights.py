@@ -9,14 +9,13 @@ with it is labelled as such. ``"auto"`` tries ImageNet and falls back to random,
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import downloads_off, keras_cache_dir
+from .cache import downloads_off, file_digest, keras_cache_dir
 from .constants import (
     DOWNLOAD_TIMEOUT,
     FETCH_COMMAND,
@@ -26,7 +25,7 @@ from .constants import (
     WEIGHTS_MD5,
     WEIGHTS_URL,
 )
-from .errors import WeightsError
+from .errors import WeightsError, first_line
 
 __all__ = [
     "WeightsSpec",
@@ -82,11 +81,8 @@ def weights_cache_path() -> Path:
 
 
 def md5sum(path: Path) -> str:
-    digest = hashlib.md5()  # noqa: S324 - Keras publishes MD5 for this file
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex MD5 of a file (Keras publishes only an MD5 for the weights file)."""
+    return file_digest(path, "md5")
 
 
 def _how_to_fix(path: Path) -> str:
@@ -129,7 +125,7 @@ def download_weights() -> Path:
             cache_dir=str(keras_cache_dir()),
         )
     except Exception as exc:  # noqa: BLE001 - any network/IO failure becomes one clear line
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = first_line(exc)
         raise WeightsError(
             f"ImageNet VGG19 weights are not in the Keras cache ({target}) and the download "
             f"failed ({reason}); {_how_to_fix(target)}"
