@@ -334,7 +334,7 @@ def test_weights_bounds_pass_a_range_of_ratios_and_fail_extremes():
 
 
 def test_notebook_table_states_how_many_wrong_implementations_each_checker_faces():
-    notebook = json.loads((ROOT / "notebooks" / "09_workshop.ipynb").read_text())
+    notebook = json.loads((ROOT / "notebooks" / "11_workshop.ipynb").read_text())
     text = "".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown")
     rows = dict(re.findall(r"\|\s*\d+\s*\|\s*`(\w+)`\s*\|[^|\n]*\|\s*(\d+)\s*\|", text))
     assert {ex.get(name).functions[0]: len(cases) for name, cases in WRONG.items()} == {
@@ -342,7 +342,7 @@ def test_notebook_table_states_how_many_wrong_implementations_each_checker_faces
 
 
 def test_notebook_has_stub_check_and_hint_cells_for_every_exercise():
-    notebook = json.loads((ROOT / "notebooks" / "09_workshop.ipynb").read_text())
+    notebook = json.loads((ROOT / "notebooks" / "11_workshop.ipynb").read_text())
     sources = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
     for exercise in ex.EXERCISES.values():
         names = ", ".join(exercise.functions)
@@ -366,7 +366,7 @@ def test_progress_lists_the_latest_check_of_every_exercise():
 def test_notebook_states_the_bounds_of_exercise_11():
     from styletransfer.exercises.optimization import CONTENT_BOUND, RUN_EVALS, RUN_SIZE, STYLE_BOUND
 
-    notebook = json.loads((ROOT / "notebooks" / "09_workshop.ipynb").read_text())
+    notebook = json.loads((ROOT / "notebooks" / "11_workshop.ipynb").read_text())
     text = "".join("".join(cell["source"]) for cell in notebook["cells"])
     for fact in (f"below {STYLE_BOUND}", f"below {CONTENT_BOUND}", f"{RUN_SIZE} px", f"{RUN_EVALS} L-BFGS"):
         assert fact in text, fact

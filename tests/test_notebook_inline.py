@@ -5,7 +5,8 @@ For notebook authors
 Start the code cell with ``# Teaching version of styletransfer.<module>.<function>`` and define
 ``def <function>(...)`` in it. This test takes only the imports and ``def`` statements of that
 cell (the rest of the cell, for example a demo call, is not run), executes them in a namespace
-holding ``np``, ``tf``, ``keras``, ``math`` and ``st`` (``import styletransfer as st``), and
+holding ``np``, ``tf``, ``keras``, ``math`` and ``st`` (``import styletransfer as st``) and the
+imports of the notebook's Setup cell (the first code cell after ``## Setup``), and
 compares the function with the library's on several random inputs from :data:`GENERATORS`.
 A function without a generator fails: add one to :data:`GENERATORS` (``rng -> (args, kwargs)``).
 """
@@ -97,25 +98,34 @@ GENERATORS: dict[str, Callable[[np.random.Generator], Inputs]] = {
 }
 
 
+def setup_imports(cells) -> str:
+    """The import statements of a notebook's Setup cell (the first code cell after ``## Setup``)."""
+    setup = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"
+                  and re.search(r"^## Setup\s*$", c.source, re.MULTILINE)), None)
+    code = next((c for c in cells[setup + 1:] if c.cell_type == "code"), None) if setup is not None else None
+    return definitions_only(code.source, "setup", kinds=(ast.Import, ast.ImportFrom)) if code else ""
+
+
 def _teaching_cells():
     found = []
     for path in notebook_nav.find_notebooks(ROOT / "notebooks"):
         nb = nbformat.read(path, as_version=4)
+        imports = setup_imports(nb.cells)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             match = MARKER.match(cell.source.split("\n", 1)[0])
             if match:
                 module, name = match.groups()
-                found.append(pytest.param(path.name, index, module, name, cell.source,
+                found.append(pytest.param(path.name, index, module, name, imports + "\n" + cell.source,
                                           id=f"{path.name}:{module}.{name}"))
     return found
 
 
-def _definitions_only(source: str, filename: str) -> str:
+def definitions_only(source: str, filename: str, *, kinds=(ast.Import, ast.ImportFrom, ast.FunctionDef)) -> str:
     """The imports and function definitions of a cell (no demo calls, no notebook variables)."""
     tree = ast.parse(source, filename=filename)
-    kept = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef))]
+    kept = [n for n in tree.body if isinstance(n, kinds)]
     return ast.unparse(ast.Module(body=kept, type_ignores=[]))
 
 
@@ -165,7 +175,7 @@ def test_teaching_version_equals_library(notebook, index, module, name, source):
     library = getattr(importlib.import_module(module), name, None)
     assert callable(library), f"{notebook} cell {index}: {qualified} does not exist in the library"
     namespace = _namespace()
-    exec(compile(_definitions_only(source, f"{notebook}[{index}]"), f"{notebook}[{index}]", "exec"), namespace)  # noqa: S102
+    exec(compile(definitions_only(source, f"{notebook}[{index}]"), f"{notebook}[{index}]", "exec"), namespace)  # noqa: S102
     teaching = namespace.get(name)
     assert callable(teaching), f"{notebook} cell {index}: the cell must define `def {name}(...)`"
     rng = np.random.default_rng(2015)
@@ -199,5 +209,15 @@ def test_teaching_marker_is_parsed():
     source = "# Teaching version of styletransfer.losses.gram_matrix\nimport numpy as np\n" \
              "def gram_matrix(f):\n    return f\nprint(undefined_notebook_variable)\n"
     assert MARKER.match(source.splitlines()[0]).groups() == ("styletransfer.losses", "gram_matrix")
-    kept = _definitions_only(source, "x")
+    kept = definitions_only(source, "x")
     assert "def gram_matrix" in kept and "undefined_notebook_variable" not in kept
+
+
+def test_setup_imports_are_taken_from_the_setup_cell():
+    cells = [nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("import os\nx = 1"),
+             nbformat.v4.new_markdown_cell("## Setup"),
+             nbformat.v4.new_code_cell("import math\nfrom styletransfer.constants import IMAGENET_MEAN_BGR\ny = 2")]
+    imports = setup_imports(cells)
+    assert "IMAGENET_MEAN_BGR" in imports and "import math" in imports
+    assert "os" not in imports and "y = 2" not in imports
+    assert setup_imports(cells[:2]) == ""

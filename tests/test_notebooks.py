@@ -43,7 +43,7 @@ OTHERS = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if p not in PATHS)
 
 #: Extra environment variables per notebook file name: one dict per run (default: one plain run).
 NOTEBOOK_ENV: dict[str, list[dict[str, str]]] = {
-    "09_workshop.ipynb": [{"STYLETRANSFER_SOLUTIONS": "1"}, {}],
+    "11_workshop.ipynb": [{"STYLETRANSFER_SOLUTIONS": "1"}, {}],
 }
 #: Whole-notebook time limit in seconds (quick mode aims at well under 120 s on 2 cores).
 NOTEBOOK_TIMEOUT: dict[str, float] = {}
@@ -87,10 +87,17 @@ def _heading_position(cells, level: str, name: str) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------------------------
 
 
+#: Numbers reserved for a notebook that another branch adds (the series may skip them until it lands).
+#: Remove an entry once its notebook is on main: then the check below is strict again.
+PENDING_NUMBERS = {10: "10_beyond_gram_matrices.ipynb (issue 15)"}
+
+
 def test_series_exists_and_numbering_is_contiguous():
     numbers = [int(p.name[:2]) for p in PATHS]
     assert numbers, f"no notebooks NN_*.ipynb in {NOTEBOOKS}"
-    assert numbers == list(range(len(numbers))), f"notebook numbers must be 00..NN without gaps: {numbers}"
+    assert len(set(numbers)) == len(numbers), f"two notebooks share a number: {numbers}"
+    expected = [n for n in range(max(numbers) + 1) if n in numbers or n not in PENDING_NUMBERS]
+    assert numbers == expected, f"notebook numbers must be 00..NN without gaps: {numbers}"
 
 
 def test_navigation_is_up_to_date():
