@@ -5,7 +5,7 @@ no images, no settings) are executed here, then each piece is compared with the 
 random inputs and the seeded random-weight VGG19: the feature model (average pooling, truncated)
 with :class:`styletransfer.features.FeatureExtractor`, the compiled loss and gradient with
 :meth:`styletransfer.transfer.StyleTransfer.loss_and_grad`, and the SciPy L-BFGS-B loop with
-:meth:`StyleTransfer.run` (same start, hard bounds, same budget). Preprocessing and the Gram matrix
+:meth:`StyleTransfer.run` (same start, ``bounds="clip"``, same budget). Preprocessing and the Gram matrix
 are ``# Teaching version`` cells, checked by ``tests/test_notebook_inline.py``.
 """
 
@@ -127,10 +127,10 @@ def test_lbfgs_loop_follows_the_library_run(code, vgg, images):
     x, evaluations = code["optimize"](loss_and_grad, start, evals=12)
     assert 12 <= evaluations <= 15
     low, high = -np.array(st.constants.IMAGENET_MEAN_BGR), 255 - np.array(st.constants.IMAGENET_MEAN_BGR)
-    assert np.all(x >= low - 1e-3) and np.all(x <= high + 1e-3), "the bounds keep RGB in [0, 255]"
+    assert np.all(x >= low - 1e-3) and np.all(x <= high + 1e-3), "the result is clipped to RGB [0, 255]"
     ours = float(loss_and_grad(x)[0])
     assert ours < 0.8 * float(loss_and_grad(start)[0])
     problem = st.StyleTransfer(photo, painting, size=None, weights="random")
-    library = problem.run(init="content", max_evals=12, bounds="hard", progress=False)
+    library = problem.run(init="content", max_evals=12, bounds="clip", progress=False)
     assert math.isclose(ours, library.best_loss, rel_tol=0.05), (ours, library.best_loss)
     assert code["deprocess"](x).shape == photo.shape

@@ -7,18 +7,24 @@ For notebook authors
   ``## Summary``, ``## Exercises`` in that order; exactly one code cell reads
   ``STYLETRANSFER_QUICK``; generated navigation cells up to date (``tools/notebook_nav.py``);
   relative links point to existing files; numbering 00..NN without gaps; no outputs or execution
-  counts; ``ruff`` passes. Other notebooks in ``notebooks/`` (the Voila app) are linted and
+  counts; ``ruff`` passes; no markdown writes a doubled backslash before a LaTeX command
+  (``$\\\\beta$`` shows the word "beta", not the letter); no top-level ``.close()`` call (Run All
+  must leave every displayed widget usable); every notebook has a row in the run-time table of
+  ``notebooks/README.md``. Other notebooks in ``notebooks/`` (the Voila app) are linted and
   executed, not structure-checked.
 * Execution (marker ``notebook``): each notebook runs top to bottom with nbclient in quick mode
   (``STYLETRANSFER_QUICK=1``, ``STYLETRANSFER_OFFLINE=1``, cwd ``notebooks/``) on a ``python3``
   kernel that is this interpreter (``sys.executable``). Extra environment per notebook:
   :data:`NOTEBOOK_ENV` (a list of variants: the notebook runs once per variant). Wall times are
   printed and written to ``test-artifacts/notebook_times.json`` (and ``.md``); executed
-  notebooks go to ``test-artifacts/notebooks/`` for inspection.
+  notebooks go to ``test-artifacts/notebooks/`` for inspection. An executed notebook has no
+  stderr output, except the random-weights warning (CI has no ImageNet weights, and says so) and
+  cells tagged ``stderr-expected`` or ``raises-exception`` (cells that show an error on purpose).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import platform
@@ -57,6 +63,11 @@ _STEP = re.compile(r"^\*[^*\n]*\S[^*\n]*·\s*about [^*\n]*\bminutes?\*\s*$", re.
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+\S", re.MULTILINE)
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]*\bsrc=\"([^\"]+)\"")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_DOUBLED_LATEX = re.compile(r"\\\\[A-Za-z]+")
+#: Cell tags that allow stderr output: the cell shows an error or a warning on purpose.
+STDERR_TAGS = {"stderr-expected", "raises-exception"}
+#: stderr that is expected everywhere in CI: the loud random-weights warning (no ImageNet weights there).
+EXPECTED_STDERR = re.compile(r"RandomWeightsWarning|RANDOM-WEIGHT VGG19")
 
 
 def _ids(paths):
@@ -198,6 +209,45 @@ def test_ruff_passes(path):
         cwd=ROOT, capture_output=True, text=True,
     )
     assert proc.returncode == 0, f"ruff on {path.name}:\n{proc.stdout}{proc.stderr}"
+
+
+@pytest.mark.parametrize("path", PATHS + OTHERS, ids=_ids(PATHS + OTHERS))
+def test_no_doubled_backslash_in_latex(path):
+    bad = [(i, m.group()) for i, c in enumerate(_read(path).cells) if c.cell_type == "markdown"
+           for m in _DOUBLED_LATEX.finditer(_markdown(c))]
+    assert not bad, f"{path.name}: markdown cells {bad} write a doubled backslash: use $\\beta$, not $\\\\beta$"
+
+
+def top_level_close_calls(source: str) -> list[int]:
+    """Line numbers of top-level ``something.close()`` statements in a code cell."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics: ruff and the execution test report those
+        return []
+    return [node.lineno for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "close"]
+
+
+def test_close_detector():
+    assert top_level_close_calls("x = 1\nsliders.close()\n") == [2]
+    assert top_level_close_calls("def f(w):\n    w.close()\nwith open('x') as f:\n    pass\n") == []
+
+
+@pytest.mark.parametrize("path", PATHS + OTHERS, ids=_ids(PATHS + OTHERS))
+def test_no_top_level_close(path):
+    bad = [i for i, c in enumerate(_read(path).cells) if c.cell_type == "code" and top_level_close_calls(c.source)]
+    assert not bad, (
+        f"{path.name}: cells {bad} call .close() at top level: Run All would remove the widget it "
+        "displayed (\"model not found\" on reopening); tell the reader how to stop it instead"
+    )
+
+
+def test_readme_lists_run_times_of_every_notebook():
+    text = (NOTEBOOKS / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Run times"):] if "## Run times" in text else ""
+    assert section, "notebooks/README.md needs a '## Run times' section: quick mode in CI and full mode per notebook"
+    missing = [p.name for p in PATHS if f"[{p.name[:2]}]" not in section and f"| {p.name[:2]} |" not in section]
+    assert not missing, f"notebooks/README.md '## Run times' has no row for {missing}"
 
 
 def _fake_series(root: Path, count: int = 3) -> list[Path]:
@@ -347,3 +397,35 @@ def test_notebook_runs_in_quick_mode(path, extra_env, python3_kernel):
         print(f"\n{key}: {seconds:.1f} s ({status})")
     if failure:
         pytest.fail(failure, pytrace=False)
+    noisy = unexpected_stderr(nb)
+    assert not noisy, (
+        f"{path.name}: stderr output in cells {noisy} (0-based); silence it, or tag a cell that shows an "
+        f"error on purpose with one of {sorted(STDERR_TAGS)}"
+    )
+
+
+def unexpected_stderr(nb) -> dict[int, str]:
+    """``{cell index: first line}`` of stderr output not allowed by a tag or :data:`EXPECTED_STDERR`."""
+    found = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or STDERR_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = [line for line in _ANSI.sub("", output.get("text", "")).splitlines() if line.strip()]
+                lines = [line for line in lines if not EXPECTED_STDERR.search(line) and not line.startswith("  ")]
+                if lines:
+                    found[index] = lines[0][:200]
+    return found
+
+
+def test_stderr_filter():
+    nb = nbformat.v4.new_notebook()
+    warn = {"output_type": "stream", "name": "stderr",
+            "text": "/tmp/x.py:6: RandomWeightsWarning: using a RANDOM-WEIGHT VGG19\n  WEIGHTS = resolve()\n"}
+    other = {"output_type": "stream", "name": "stderr", "text": "Traceback: something broke\n"}
+    cells = [nbformat.v4.new_code_cell("a"), nbformat.v4.new_code_cell("b"), nbformat.v4.new_code_cell("c")]
+    cells[0].outputs, cells[1].outputs, cells[2].outputs = [warn], [other], [other]
+    cells[2].metadata["tags"] = ["stderr-expected"]
+    nb.cells = cells
+    assert unexpected_stderr(nb) == {1: "Traceback: something broke"}

@@ -14,7 +14,8 @@ from styletransfer import losses as L
 from ._checking import as_array, call, close
 from ._exercise import Exercise
 
-__all__ = ["ADAM_STEP", "CHOOSE_WEIGHTS", "STYLE_BOUND", "CONTENT_BOUND", "RUN_EVALS", "RUN_SIZE", "weights_run"]
+__all__ = ["ADAM_STEP", "CHOOSE_WEIGHTS", "STYLE_FRACTION", "CONTENT_FRACTION", "RUN_EVALS", "RUN_SIZE", "references",
+           "weights_run"]
 
 
 # -- solutions ---------------------------------------------------------------------------------
@@ -29,7 +30,7 @@ def adam_step(image, loss_fn, optimizer):
 
 def choose_weights():
     """(content_weight alpha, style_weight beta) for the short run of exercise 11."""
-    return 1.0, 2.5
+    return 1.0, 0.5
 
 
 # -- exercise 10 -------------------------------------------------------------------------------
@@ -114,8 +115,11 @@ ADAM_STEP = Exercise(
 # -- exercise 11 -------------------------------------------------------------------------------
 RUN_SIZE = 64  #: long side of the chelsea / starry_night problem of exercise 11
 RUN_EVALS = 40  #: L-BFGS evaluations of that run
-STYLE_BOUND = 1.2  #: the style loss must end below this ...
-CONTENT_BOUND = 3.2  #: ... while the content loss stays below this
+# The criterion is a compromise a participant can reason about, not "the right picture" (that is
+# taste): nearer the painting than the photo is in style, nearer the photo than the painting is in
+# content. Measured (random weights, seed 0): ratios beta/alpha of about 0.15 to 1.7 pass.
+STYLE_FRACTION = 0.5  #: the style loss must end below this fraction of the photo's own style loss ...
+CONTENT_FRACTION = 0.5  #: ... and the content loss below this fraction of the painting's content loss
 
 
 @functools.lru_cache(maxsize=1)
@@ -125,6 +129,15 @@ def _problem():
 
     return StyleTransfer(load_sample("chelsea"), load_sample("starry_night"), size=RUN_SIZE, weights="random",
                          seed=0)
+
+
+@functools.lru_cache(maxsize=1)
+def references() -> tuple[float, float]:
+    """(style loss of the photo itself, content loss of the painting itself): the two extremes."""
+    problem = _problem()
+    photo = problem.terms(tf.constant(problem.init_image("content")))
+    painting = problem.terms(tf.constant(problem.init_image("style")))
+    return float(photo["style"]), float(painting["content"])
 
 
 def weights_run(content_weight: float, style_weight: float):
@@ -161,13 +174,16 @@ def _judge_weights(functions):
     details = {"style": style, "content": content, "image": result.image, "weights_label": result.weights_label,
                "ratio": weights[1] if alpha > 0 else math.inf}
     ratio = f"beta/alpha = {details['ratio']:.3g}"
-    measured = (f"style loss {style:.3g} (bound {STYLE_BOUND}), content loss {content:.3g} (bound {CONTENT_BOUND}) "
-                f"after {RUN_EVALS} L-BFGS evaluations with {ratio}; {result.weights_label}")
-    if style < STYLE_BOUND and content < CONTENT_BOUND:
+    photo_style, painting_content = references()
+    style_share, content_share = style / photo_style, content / painting_content
+    measured = (f"style loss {style:.3g} = {style_share:.0%} of the photo's (must be below {STYLE_FRACTION:.0%}), "
+                f"content loss {content:.3g} = {content_share:.0%} of the painting's (must be below "
+                f"{CONTENT_FRACTION:.0%}) after {RUN_EVALS} L-BFGS evaluations with {ratio}; {result.weights_label}")
+    if style_share < STYLE_FRACTION and content_share < CONTENT_FRACTION:
         return True, measured, details
-    if style >= STYLE_BOUND and content >= CONTENT_BOUND:
+    if style_share >= STYLE_FRACTION and content_share >= CONTENT_FRACTION:
         advice = "both too high: this should not happen for any ratio; re-run the cell"
-    elif style >= STYLE_BOUND:
+    elif style_share >= STYLE_FRACTION:
         advice = "not enough style: increase beta relative to alpha"
     else:
         advice = "the picture drifted too far from the content: decrease beta relative to alpha"
@@ -180,6 +196,8 @@ CHOOSE_WEIGHTS = Exercise(
     hints=[
         "Only the ratio beta/alpha matters. Start from alpha = 1 and try a few betas a factor of 10 apart.",
         "With beta/alpha near 0 the image stays the content; very large beta/alpha forgets the content.",
-        "Ratios beta/alpha between about 2 and 4 work for this run.",
+        "The check wants a compromise: style loss below half the photo's, content loss below half the "
+        "painting's. More beta lowers the first and raises the second.",
+        "Ratios beta/alpha between about 0.2 and 1.5 pass this run.",
     ],
 )
