@@ -250,6 +250,23 @@ def test_readme_lists_run_times_of_every_notebook():
     assert not missing, f"notebooks/README.md '## Run times' has no row for {missing}"
 
 
+def _express_table(text: str) -> str:
+    match = re.search(r"<!-- express:start -->(.*?)<!-- express:end -->", text, re.DOTALL)
+    return match.group(1).strip() if match else ""
+
+
+def test_express_route_is_in_readme_and_notebook_00_and_links_real_notebooks():
+    readme = _express_table((ROOT / "README.md").read_text(encoding="utf-8"))
+    overview = next(p for p in PATHS if p.name.startswith("00_"))
+    notebook = _express_table("\n".join(c.source for c in _read(overview).cells if c.cell_type == "markdown"))
+    assert readme, "README.md needs the express route between <!-- express:start --> and <!-- express:end -->"
+    assert readme == notebook, "the express route in README.md and in notebook 00 differ"
+    rows = re.findall(r"^\|\s*(\d+)\s*\|\s*(\d\d) ", readme, re.MULTILINE)
+    assert 35 <= sum(int(m) for m, _ in rows) <= 55, "the express route should take about 45 minutes"
+    numbers = {p.name[:2] for p in PATHS}
+    assert {n for _, n in rows} <= numbers, f"the express route names notebooks that do not exist: {rows}"
+
+
 def _fake_series(root: Path, count: int = 3) -> list[Path]:
     folder = root / "notebooks"
     folder.mkdir(parents=True)
