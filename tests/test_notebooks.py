@@ -52,7 +52,9 @@ NOTEBOOK_ENV: dict[str, list[dict[str, str]]] = {
     "11_workshop.ipynb": [{"STYLETRANSFER_SOLUTIONS": "1"}, {}],
 }
 #: Whole-notebook time limit in seconds (quick mode aims at well under 120 s on 2 cores).
-NOTEBOOK_TIMEOUT: dict[str, float] = {}
+NOTEBOOK_TIMEOUT: dict[str, float] = {
+    "09_is_that_all.ipynb": 600.0,  # a dozen runs: 398 s measured on the shared 2-core machine (load 13)
+}
 DEFAULT_TIMEOUT = 300.0
 #: Environment of every quick-mode run.
 QUICK_ENV = {"STYLETRANSFER_QUICK": "1", "STYLETRANSFER_OFFLINE": "1"}
