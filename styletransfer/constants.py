@@ -54,6 +54,19 @@ __all__ = [
     "LIVE_EVALS_PER_RUN",
     "LIVE_PREVIEW_INTERVAL",
     "LIVE_DEBOUNCE",
+    "RECORD_BYTES_BASE",
+    "RECORD_BYTES_PER_EVALUATION",
+    "ESTIMATE_BASE_BYTES",
+    "ESTIMATE_ACTIVATION_COPIES",
+    "ESTIMATE_FORWARD_COPIES",
+    "ESTIMATE_LBFGS_VECTORS",
+    "ESTIMATE_ADAM_VECTORS",
+    "ESTIMATE_MEMORY_HEADROOM",
+    "ESTIMATE_PASSES",
+    "ESTIMATE_DEFAULT_FLOPS",
+    "ESTIMATE_DEFAULT_OVERHEAD",
+    "ESTIMATE_SETUP_SECONDS",
+    "ESTIMATE_CALIBRATION_SIZES",
 ]
 
 #: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
@@ -164,6 +177,39 @@ QUICK_ENV_VAR: str = "STYLETRANSFER_QUICK"
 FETCH_COMMAND: str = "styletransfer fetch"
 #: Environment variable that forbids every download (tests set it; so can an offline workshop).
 OFFLINE_ENV_VAR: str = "STYLETRANSFER_OFFLINE"
+
+
+# -- outputs (styletransfer.outputs) -----------------------------------------------------------
+#: Disk space of a run record without its loss history, and per evaluation of history (an
+#: indented JSON entry is about 150 bytes; both are generous upper bounds for the free-space check).
+RECORD_BYTES_BASE: int = 64_000
+RECORD_BYTES_PER_EVALUATION: int = 400
+
+
+# -- resource estimate (styletransfer.estimate) ---------------------------------------------------
+#: Peak resident memory of a run = BASE + max(ACTIVATION_COPIES x activations of the output-sized
+#: image + the optimiser's vectors, FORWARD_COPIES x activations of the style image), activations
+#: being every float32 feature map from the input to the deepest layer used. Fitted to the peak
+#: RSS of real runs on CPU TensorFlow (benchmarks/bench_estimate.py, benchmarks/RESULTS.md).
+ESTIMATE_BASE_BYTES: int = 1_070_000_000
+ESTIMATE_ACTIVATION_COPIES: float = 2.65
+ESTIMATE_FORWARD_COPIES: float = 1.5
+#: float64 vectors of 3*H*W numbers scipy's L-BFGS-B holds (2 x 10 remembered steps, x, gradient,
+#: bounds and work arrays); float32 vectors Adam holds (x, m, v, gradient, temporaries).
+ESTIMATE_LBFGS_VECTORS: int = 30
+ESTIMATE_ADAM_VECTORS: int = 8
+#: A run is refused when its estimate exceeds this fraction of the available memory.
+ESTIMATE_MEMORY_HEADROOM: float = 0.9
+#: One evaluation = a forward and a backward pass, counted as this many forward passes' operations.
+ESTIMATE_PASSES: float = 3.0
+#: Speed (floating-point operations per second, and seconds of fixed cost per evaluation) assumed
+#: until :func:`styletransfer.estimate.calibrate` has measured this machine.
+ESTIMATE_DEFAULT_FLOPS: float = 2.0e10
+ESTIMATE_DEFAULT_OVERHEAD: float = 0.05
+#: Seconds of start-up (TensorFlow, the network, the style targets) added to a whole run's estimate.
+ESTIMATE_SETUP_SECONDS: float = 10.0
+#: Square sizes (px) at which calibrate() times evaluations.
+ESTIMATE_CALIBRATION_SIZES: tuple[int, int] = (64, 128)
 
 
 # -- extensions (multiscale, presets) ---------------------------------------------------------

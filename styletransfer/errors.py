@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["StyleTransferError", "ImageError", "WeightsError", "LayerError", "ParameterError", "first_line"]
+__all__ = ["StyleTransferError", "ImageError", "WeightsError", "LayerError", "ParameterError", "OutputError",
+           "ResourceError", "first_line"]
 
 
 class StyleTransferError(ValueError):
@@ -23,6 +24,14 @@ class LayerError(StyleTransferError):
 
 class ParameterError(StyleTransferError):
     """A numeric parameter is NaN, infinite, negative or otherwise out of range."""
+
+
+class OutputError(StyleTransferError):
+    """An output cannot or must not be written (it is an input, exists, is locked, no space)."""
+
+
+class ResourceError(StyleTransferError):
+    """A run would need more memory than this machine has (see :mod:`styletransfer.estimate`)."""
 
 
 def first_line(exc: BaseException) -> str:

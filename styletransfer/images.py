@@ -7,6 +7,7 @@ VGG convention: BGR channel order with the ImageNet mean pixel subtracted.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -31,6 +32,8 @@ __all__ = [
     "deprocess",
     "save_image",
     "atomic_write_bytes",
+    "write_temporary",
+    "encode_image",
     "pixel_bounds",
 ]
 
@@ -298,12 +301,11 @@ def pixel_bounds(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
+def write_temporary(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to a hidden temporary file next to ``path`` (flushed to disk); returns its path.
 
-    A reader never sees a half-written file, and a failed or interrupted write leaves the old
-    file and no temporary file behind. The new file gets the usual permissions (``0o666`` minus
-    the umask), not the owner-only ones of a temporary file.
+    The file gets the usual permissions (``0o666`` minus the umask), not the owner-only ones of a
+    temporary file; rename it over ``path`` with :func:`os.replace` to publish it atomically.
 
     Raises
     ------
@@ -320,20 +322,57 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
         raise ImageError(f"cannot write {target}: {exc.strerror}; choose a writable path") from None
-    try:
+    with _removed_on_failure(Path(tmp), target):
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, target)
+    return Path(tmp)
+
+
+@contextlib.contextmanager
+def _removed_on_failure(tmp: Path, target: Path):
+    """Delete ``tmp`` if the block fails; an ``OSError`` becomes one line about ``target``."""
+    try:
+        yield
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise ImageError(f"cannot write {target}: {exc.strerror or exc}; choose a writable path") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    A reader never sees a half-written file, and a failed or interrupted write leaves the old
+    file and no temporary file behind (see :func:`write_temporary`).
+
+    Raises
+    ------
+    ImageError
+        The folder does not exist or the file cannot be written.
+    """
+    target = Path(path).expanduser()
+    tmp = write_temporary(target, data)
+    with _removed_on_failure(tmp, target):
+        os.replace(tmp, target)
     return target
+
+
+def encode_image(image: np.ndarray, path: str | os.PathLike, *, format: str | None = None) -> bytes:
+    """The bytes :func:`save_image` would write: the format follows ``path``'s suffix (PNG if none)."""
+    target = Path(path).expanduser()
+    fmt = format or Image.registered_extensions().get(target.suffix.lower(), "PNG")
+    buffer = io.BytesIO()
+    pil = to_rgb(_array_to_pil(np.asarray(image)))
+    try:
+        pil.save(buffer, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    except (KeyError, OSError, ValueError) as exc:
+        raise ImageError(f"cannot save {target} as {fmt} ({exc}); use a .png or .jpg file name") from None
+    return buffer.getvalue()
 
 
 def save_image(image: np.ndarray, path: str | os.PathLike, *, format: str | None = None) -> Path:
@@ -359,12 +398,4 @@ def save_image(image: np.ndarray, path: str | os.PathLike, *, format: str | None
     ImageError
         The folder does not exist or the file cannot be written.
     """
-    target = Path(path).expanduser()
-    fmt = format or Image.registered_extensions().get(target.suffix.lower(), "PNG")
-    buffer = io.BytesIO()
-    pil = to_rgb(_array_to_pil(np.asarray(image)))
-    try:
-        pil.save(buffer, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
-    except (KeyError, OSError, ValueError) as exc:
-        raise ImageError(f"cannot save {target} as {fmt} ({exc}); use a .png or .jpg file name") from None
-    return atomic_write_bytes(target, buffer.getvalue())
+    return atomic_write_bytes(path, encode_image(image, path, format=format))

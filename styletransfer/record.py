@@ -20,6 +20,7 @@ or both steps at once (what a Save button does)::
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import math
 import os
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .cache import sha256_bytes, sha256_file
-from .images import atomic_write_bytes, save_image
+from .images import atomic_write_bytes
 
 __all__ = [
     "RECORD_SCHEMA",
@@ -92,6 +93,12 @@ def _version(names: tuple[str, ...]) -> str | None:
 
 def library_versions() -> dict[str, str | None]:
     """Versions of Python and of the libraries a result depends on (``None`` if not installed)."""
+    return dict(_library_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> dict[str, str | None]:
+    # Read once per process: the package metadata lookups take ~0.1 s, and checkpoints ask often.
     versions: dict[str, str | None] = {"python": platform.python_version()}
     versions.update({key: _version(names) for key, names in _PACKAGES.items()})
     if versions["styletransfer"] is None and "styletransfer" in sys.modules:
@@ -150,6 +157,8 @@ def build_record(
     weights=None,
     timings: Mapping[str, float] | None = None,
     extra: Mapping[str, Any] | None = None,
+    output_sha256: str | None = None,
+    previous_output: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Describe a run as a JSON-ready dictionary.
 
@@ -172,6 +181,10 @@ def build_record(
         ``seconds_per_evaluation`` default to the result's.
     extra : mapping, optional
         More top-level fields (for example ``"command"``).
+    output_sha256 : str, optional
+        sha256 of the output's bytes when they are not on disk yet (default: read the file).
+    previous_output : mapping, optional
+        ``{"sha256": ...}`` of the image this one replaces (see :func:`styletransfer.outputs.write_pair`).
 
     Returns
     -------
@@ -198,8 +211,14 @@ def build_record(
     if output is not None:
         out = Path(output).expanduser()
         record["output"] = {"path": os.fspath(out), "shape": list(np.shape(result.image))}
-        if out.is_file():
+        if output_sha256 is not None:
+            record["output"]["sha256"] = output_sha256
+        elif out.is_file():
             record["output"]["sha256"] = sha256_file(out)
+        if previous_output is not None:
+            record["previous_output"] = {
+                **previous_output, "note": "the image this record replaced; a reader that finds this sha256 "
+                                           "on disk has the previous image (the writer stopped between two renames)"}
     record["result"] = {
         "stop_reason": result.stop_reason,
         "message": result.message,
@@ -223,12 +242,20 @@ def write_record(path: str | os.PathLike, record: Mapping[str, Any]) -> Path:
     return atomic_write_bytes(path, (text + "\n").encode("utf-8"))
 
 
-def save_result(path: str | os.PathLike, result, parameters: Mapping[str, Any], **record_options) -> tuple[Path, Path]:
+def save_result(path: str | os.PathLike, result, parameters: Mapping[str, Any], *, rescue: bool = False,
+                **record_options) -> tuple[Path, Path]:
     """Save ``result.image`` to ``path`` and its record next to it (same stem, ``.json``), atomically.
 
     ``record_options`` go to :func:`build_record` (``content``, ``style``, ``weights``, ``timings``...).
-    Returns the image path and the record path.
+    ``rescue=True`` writes them under a fresh name in the rescue folder instead
+    (:func:`styletransfer.outputs.rescue_pair`), for when ``path`` cannot be written.
+    The two are written so that the record describes the image at every instant
+    (:func:`styletransfer.outputs.write_pair`). Returns the image path and the record path.
     """
-    image = save_image(result.image, path)
-    record = build_record(result, parameters, output=image, **record_options)
-    return image, write_record(record_path(image), record)
+    from .outputs import rescue_pair, write_pair
+
+    def make(target, digest, previous):
+        return build_record(result, parameters, output=target, output_sha256=digest, previous_output=previous,
+                            **record_options)
+
+    return (rescue_pair if rescue else write_pair)(path, result.image, make)

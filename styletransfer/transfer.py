@@ -16,6 +16,7 @@ import tensorflow as tf
 from . import constants as C
 from .checks import choice, display_name, finite_number, whole_number
 from .errors import ImageError, ParameterError
+from .estimate import check_fits
 from .features import FeatureExtractor, layer_names
 from .images import ImageLike, pixel_bounds, preprocess, resize_image
 from .losses import content_loss, gram_matrix, normalized_layer_weights, style_loss, total_variation_loss
@@ -153,6 +154,8 @@ class StyleTransfer:
             style_layer_weights=style_layer_weights, content_weight=content_weight, style_weight=style_weight,
             tv_weight=tv_weight, pooling=pooling,
         )
+        check_fits(content, style, size=size, style_size=style_size, content_layers=content_layers,
+                   style_layers=style_layers)  # refuse the memory wall before loading anything large
         self.content_image = as_image(content, size=size)
         self.style_image = as_image(style, size=style_size or size)
         self.content_layers, self.style_layers = options["content_layers"], options["style_layers"]

@@ -22,11 +22,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from styletransfer import record as record_module
+from styletransfer import outputs as outputs_module
 from styletransfer.cli import job as runner
 from styletransfer.cli import main as cli
 from styletransfer.cli.main import main
 from styletransfer.images import load_image
+from styletransfer.outputs import verify_pair
 from styletransfer.samples import SAMPLES, load_sample
 from styletransfer.transfer import StyleTransfer
 
@@ -145,8 +146,8 @@ def test_noise_init_is_seeded(capsys, tmp_path):
 
 def test_checkpoints_save_best_image_during_the_run(capsys, tmp_path, monkeypatch):
     saved = []
-    original = record_module.save_image
-    monkeypatch.setattr(record_module, "save_image", lambda image, path: saved.append(path) or original(image, path))
+    original = outputs_module.write_pair
+    monkeypatch.setattr(outputs_module, "write_pair", lambda path, *a: saved.append(path) or original(path, *a))
     out = tmp_path / "ck.png"
     status, _, err = call(capsys, "run", "chelsea", "starry_night", "-o", out, *TINY[:2], "--evals", "5",
                           "--weights", "random", "-q", "--checkpoint-every", "2")
@@ -402,13 +403,15 @@ def test_stopped_run_keeps_best_image(tmp_path, how):
     assert load_image(out).shape == (21, 32, 3)
     if how != "SIGKILL":  # the handler writes the final image and then its record
         assert record["output"]["sha256"] == sha256(out)
-    # After SIGKILL both files are whole (atomic writes), but a kill that lands between the image's
-    # write and its record's leaves the record of the previous checkpoint: the sha256 then tells.
+    # After SIGKILL both files are whole (atomic writes), and the record describes the image on disk:
+    # as its "output", or as its "previous_output" after a kill between the two renames.
+    assert verify_pair(out) in ("output", "previous_output")
     assert record["result"]["evaluations"] >= 2
     if how == "SIGKILL":  # nothing runs after SIGKILL: the last checkpoint is what is left
         assert proc.returncode == -signal.SIGKILL
         assert record["result"]["stop_reason"] == "running"
     else:
-        assert proc.returncode == cli.EXIT_INTERRUPTED, err
+        expected = cli.EXIT_TERMINATED if how == "SIGTERM" else cli.EXIT_INTERRUPTED
+        assert proc.returncode == expected, err
         assert record["result"]["stop_reason"] == "interrupted"
         assert "Traceback" not in err and "saved the best image" in err

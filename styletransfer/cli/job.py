@@ -14,11 +14,9 @@ best image and its record, with ``stop_reason`` ``"interrupted"``.
 from __future__ import annotations
 
 import json
+import math
 import os
-import signal
 import sys
-import tempfile
-import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -26,19 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import constants as C
-from ..errors import ParameterError, StyleTransferError
+from ..errors import ImageError, StyleTransferError
+from ..estimate import check_fits, output_shape, source_shape
 from ..images import load_image
 from ..optimize import Result, check_run_options, optimize
+from ..outputs import IMAGE_SUFFIXES, check_output, needed_bytes, output_lock
 from ..record import save_result
 from ..samples import resolve_source as _resolve_source
 from ..transfer import StyleTransfer, check_problem_options
-from ..weights import RandomWeightsWarning, WeightsSpec, resolve_weights
+from ..weights import RandomWeightsWarning, WeightsSpec, resolve_weights, weights_cache_path
+from .signals import TermAsInterrupt, Terminated, signals_held
 
-__all__ = ["RunOptions", "Outcome", "IMAGE_SUFFIXES", "resolve_source", "check_output", "validate",
-           "resolve_weights_quietly", "random_weights_warning", "execute"]
-
-#: Output file types (the format follows the suffix).
-IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp")
+__all__ = ["RunOptions", "Outcome", "JobState", "Terminated", "IMAGE_SUFFIXES", "resolve_source", "check_output",
+           "check_sizes", "validate", "resolve_weights_quietly", "random_weights_warning", "execute"]
 
 
 @dataclass
@@ -66,6 +64,7 @@ class RunOptions:
     seed: int = C.DEFAULT_SEED
     progress: bool = True
     checkpoint_every: int = 0
+    overwrite: bool = False
     command: list[str] = field(default_factory=list)
 
 
@@ -77,6 +76,18 @@ class Outcome:
     image_path: Path
     record_path: Path
     record: dict
+    #: Why the image could not be written where asked (it went to ``image_path`` in the rescue folder).
+    save_error: str | None = None
+    #: The run was stopped by SIGTERM (``result.stop_reason`` is then ``"interrupted"``).
+    terminated: bool = False
+
+
+@dataclass
+class JobState:
+    """What a job has written so far (a caller's view while it runs or after it was interrupted)."""
+
+    output: Path | None = None
+    checkpoint_evaluations: int = 0
 
 
 def resolve_source(text: str) -> str:
@@ -84,29 +95,6 @@ def resolve_source(text: str) -> str:
 
     :func:`styletransfer.samples.resolve_source` as text, for the run record."""
     return os.fspath(_resolve_source(os.fspath(text)))
-
-
-def check_output(path: str | os.PathLike) -> Path:
-    """Fail now, not after the optimisation, if the image (and its ``.json``) cannot be written."""
-    target = Path(path).expanduser()
-    if target.suffix.lower() not in IMAGE_SUFFIXES:
-        raise ParameterError(
-            f"output {target} must end in {', '.join(IMAGE_SUFFIXES)} (the run record goes next to it as .json)"
-        )
-    if target.is_dir():
-        raise ParameterError(f"output {target} is a folder; give a file name such as {target / 'result.png'}")
-    folder = target.parent
-    if not folder.is_dir():
-        raise ParameterError(f"cannot write {target}: folder {folder} does not exist; create it first (mkdir -p {folder})")
-    try:
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".styletransfer-probe-")
-    except OSError as exc:
-        raise ParameterError(
-            f"cannot write {target}: folder {folder} is not writable ({exc.strerror}); choose another output path"
-        ) from None
-    os.close(fd)
-    os.unlink(probe)
-    return target
 
 
 #: The command line's name for each option in its one-line errors (flag names live only in cli/).
@@ -117,6 +105,38 @@ FLAGS: dict[str, str] = {
     "learning_rate": "--lr (learning rate)", "pooling": "--pooling", "optimizer": "--optimizer",
     "bounds": "--bounds", "seed": "--seed", "style_layer_weights": "--style-layer-weights (style layer weight)",
 }
+
+
+def _smallest_size(shape: tuple[int, int]) -> int:
+    size = max(C.MIN_IMAGE_SIDE, math.floor((C.MIN_IMAGE_SIDE - 0.5) * max(shape) / min(shape)) - 1)
+    while min(output_shape(shape, size)) < C.MIN_IMAGE_SIDE:
+        size += 1
+    return size
+
+
+def check_sizes(sources: dict[str, tuple[str, int | None]]) -> dict[str, tuple[int, int] | None]:
+    """Refuse an image that would be smaller than the network allows at the size asked for.
+
+    ``sources`` maps a role ("content image") to ``(source, size)``; returns each image's file
+    size ``(height, width)`` (``None`` when unknown, e.g. for a URL). The message names the file's
+    own size, the option and the smallest size that works.
+    """
+    shapes = {}
+    for role, (source, size) in sources.items():
+        shape = shapes[role] = source_shape(source)
+        if shape is None and Path(source).expanduser().exists():
+            load_image(source)  # not an image (a folder, a text file): its one-line error, now
+        if shape is None or size is None or min(shape) < 1:
+            continue
+        height, width = output_shape(shape, size)
+        if min(height, width) < C.MIN_IMAGE_SIDE:
+            option = "--style-size" if role.startswith("style") else "--size"
+            raise ImageError(
+                f"{role} {source} ({shape[1]}x{shape[0]} pixels) is too small at {option} {size}: it would be "
+                f"{width}x{height}, and each side needs at least {C.MIN_IMAGE_SIDE} px; use {option} "
+                f"{_smallest_size(shape)} or more, or crop the image to a less extreme shape"
+            )
+    return shapes
 
 
 def validate(options: RunOptions) -> dict:
@@ -162,22 +182,14 @@ def resolve_weights_quietly(weights: str | os.PathLike, *, seed: int) -> Weights
         return resolve_weights(weights, seed=seed)
 
 
-class _TermAsInterrupt:
-    """While active, SIGTERM raises KeyboardInterrupt, so a killed run still saves its best image."""
-
-    def __enter__(self):
-        self._old = None
-        if threading.current_thread() is threading.main_thread():
-            self._old = signal.signal(signal.SIGTERM, self._raise)
-        return self
-
-    @staticmethod
-    def _raise(signum, frame):
-        raise KeyboardInterrupt
-
-    def __exit__(self, *exc):
-        if self._old is not None:
-            signal.signal(signal.SIGTERM, self._old)
+def _inputs(options: RunOptions, content: str, style: str, init) -> dict[str, str | None]:
+    """The files a run reads, which its output must never replace."""
+    weights = os.fspath(options.weights)
+    return {"content image": content, "style image": style,
+            "starting image (--init)": None if init in C.INIT_CHOICES else init,
+            "weights file": None if weights in ("auto", "imagenet", "random") else weights,
+            f"weights file (${C.WEIGHTS_ENV_VAR})": os.environ.get(C.WEIGHTS_ENV_VAR),
+            "weights file (Keras cache)": os.fspath(weights_cache_path())}
 
 
 def _stderr(message: str) -> None:
@@ -189,6 +201,7 @@ def execute(
     *,
     say: Callable[[str], None] = print,
     warn: Callable[[str], None] = _stderr,
+    state: JobState | None = None,
 ) -> Outcome:
     """Check, build the problem, optimise, and write the image and its run record.
 
@@ -198,16 +211,41 @@ def execute(
         What to run.
     say, warn : callable
         Where progress notes and warnings go (default: stdout and stderr).
+    state : JobState, optional
+        Updated as checkpoints are written (what an interrupted caller can still report).
+
+    Returns
+    -------
+    Outcome
+        When the image cannot be written where asked, it goes to the rescue folder
+        (:func:`styletransfer.outputs.rescue_pair`) and ``save_error`` says why.
 
     Raises
     ------
     StyleTransferError
-        For any bad input, before the optimisation starts.
+        For any bad input, before the optimisation starts: the output checks and the lock of
+        :mod:`styletransfer.outputs`, the memory check of :func:`styletransfer.estimate.check_fits`.
     """
     began = time.perf_counter()
+    state = JobState() if state is None else state
     parameters = validate(options)
-    output = check_output(options.output)
     content_src, style_src = resolve_source(options.content), resolve_source(options.style)
+    shapes = check_sizes({"content image": (content_src, options.size),
+                          "style image": (style_src, options.style_size or options.size)})
+    layers = {"content_layers": parameters["content_layers"], "style_layers": parameters["style_layers"]}
+    check_fits(content_src, style_src, size=options.size, style_size=options.style_size, size_name="--size",
+               style_size_name="--style-size", optimizer=options.optimizer, **layers)
+    out_shape = output_shape(shapes["content image"] or (options.size, options.size), options.size)
+    inputs = _inputs(options, content_src, style_src, parameters["init"])
+    space = needed_bytes(out_shape, options.max_evals)
+    output = check_output(options.output, inputs=inputs, overwrite=True, space=space)
+    with output_lock(output):
+        check_output(output, inputs=inputs, overwrite=options.overwrite, space=space)
+        state.output = output
+        return _run(options, parameters, content_src, style_src, output, began, state, say, warn)
+
+
+def _run(options, parameters, content_src, style_src, output, began, state, say, warn) -> Outcome:
     spec = resolve_weights_quietly(options.weights, seed=options.seed)
     problem = StyleTransfer(
         content_src, style_src, size=options.size, style_size=options.style_size,
@@ -224,25 +262,36 @@ def execute(
     say(f"stylising {options.content} ({width}x{height}) with {options.style}: up to {options.max_evals} "
         f"{options.optimizer} evaluations, {spec.label}")
 
-    def write(result: Result, timings: dict) -> Path:
+    def write(result: Result, timings: dict, *, rescue: bool = False) -> tuple[Path, Path]:
         return save_result(
-            output, result, parameters, content=problem.content_image, style=problem.style_image,
+            output, result, parameters, rescue=rescue, content=problem.content_image, style=problem.style_image,
             content_source=content_src, style_source=style_src, weights=spec,
             timings=timings, extra={"command": options.command},
-        )[1]
+        )
 
     def checkpoint(snapshot: Result) -> None:
-        try:
-            write(snapshot, {"setup": setup, **snapshot.timings})
-        except (StyleTransferError, OSError) as exc:  # a failed checkpoint must not end the run
-            warn(f"warning: checkpoint not saved ({exc})")
+        with signals_held(reraise=True):
+            try:
+                write(snapshot, {"setup": setup, **snapshot.timings})
+            except (StyleTransferError, OSError) as exc:  # a failed checkpoint must not end the run
+                warn(f"warning: checkpoint not saved ({exc})")
+            else:
+                state.checkpoint_evaluations = snapshot.evaluations
 
-    with _TermAsInterrupt():
+    with TermAsInterrupt() as term, warnings.catch_warnings():
+        # The caller reports a non-finite loss from result.message, once.
+        warnings.filterwarnings("ignore", category=RuntimeWarning, message=".*returning the best image so far")
         result = optimize(
             problem, init=parameters["init"], max_evals=options.max_evals, optimizer=options.optimizer,
             learning_rate=parameters["learning_rate"], progress=options.progress, seed=options.seed,
             bounds=options.bounds, checkpoint=checkpoint, checkpoint_every=options.checkpoint_every,
         )
-    path = write(result, {"setup": setup, **result.timings, "total": time.perf_counter() - began})
-    return Outcome(result, output, path, json.loads(path.read_text()))
-
+    timings = {"setup": setup, **result.timings, "total": time.perf_counter() - began}
+    save_error = None
+    with signals_held(reraise=False):  # a second Ctrl-C must not cut the final save short
+        try:
+            image, record = write(result, timings)
+        except (StyleTransferError, OSError) as exc:
+            save_error = " ".join(str(exc).split())
+            image, record = write(result, timings, rescue=True)
+    return Outcome(result, image, record, json.loads(record.read_text()), save_error, term.received)

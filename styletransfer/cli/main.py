@@ -1,11 +1,15 @@
 """The ``styletransfer`` command (also ``python -m styletransfer``).
 
-Subcommands: ``run`` (stylise an image), ``demo`` (a built-in photo and painting), ``samples``
-(list the built-in images), ``fetch`` (download the VGG19 weights and the fetched samples, for an
-offline workshop room) and ``info`` (versions, devices, weights, cache folders).
+Subcommands: ``run`` (stylise an image), ``demo`` (a built-in photo and painting), ``estimate``
+(memory and time a run needs), ``samples`` (list the built-in images), ``fetch`` (download the
+VGG19 weights and the fetched samples, for an offline workshop room) and ``info`` (versions,
+devices, weights, cache folders).
 
 Bad input ends with one line on stderr, ``styletransfer: error: ...``, and exit status 2. An
-interrupted run (Ctrl-C, SIGTERM) still writes the best image and its record and exits with 130.
+interrupted run still writes the best image and its record and exits with 130 (Ctrl-C) or 143
+(SIGTERM); before the optimisation starts it writes nothing and says so. An existing output is
+replaced only with ``--overwrite``; an input never is. A result that cannot be saved where asked
+goes to the rescue folder (exit status 1).
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,11 +32,12 @@ from ..errors import StyleTransferError
 from ..record import library_versions, machine_description
 from ..samples import SAMPLES, fetch_sample, sample_status
 from ..weights import download_weights, weights_cache_path, weights_status
-from .job import RunOptions, execute
+from .estimate_command import cmd_estimate
+from .job import JobState, RunOptions, Terminated, execute
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 PROG = "styletransfer"
 #: Demo settings: (size, evaluations) for the full and the quick (STYLETRANSFER_QUICK=1) mode.
 DEMO_FULL, DEMO_QUICK = (256, 200), (64, 10)
@@ -73,6 +80,8 @@ def _common(parser: argparse.ArgumentParser, *, size: int | None, evals: int | N
     parser.add_argument("--seed", type=int, default=C.DEFAULT_SEED, metavar="N", help="seed of random weights and noise")
     parser.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                         help="save the best image so far (and its record) every N evaluations")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing output image and its .json record (never an input)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only the result and warnings")
 
@@ -124,6 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     _common(demo, size=None, evals=None)
     demo.set_defaults(handler=_cmd_demo)
 
+    estimate = sub.add_parser("estimate", help="memory and time a run needs on this machine",
+                              description="Estimate peak memory and time of `run CONTENT STYLE` at --size, "
+                                          "and the largest size that fits the memory available now.")
+    estimate.add_argument("content", help="content image: path or sample name")
+    estimate.add_argument("style", help="style image: path or sample name")
+    estimate.add_argument("--size", type=int, default=C.DEFAULT_SIZE, metavar="PX", help=f"long side (default {C.DEFAULT_SIZE})")
+    estimate.add_argument("--style-size", type=int, metavar="PX", help="long side of the style image (default: --size)")
+    estimate.add_argument("--evals", type=int, default=C.DEFAULT_MAX_EVALS, dest="max_evals", metavar="N",
+                          help=f"evaluations of the run (default {C.DEFAULT_MAX_EVALS})")
+    estimate.add_argument("--optimizer", choices=C.OPTIMIZERS, default=C.DEFAULT_OPTIMIZER,
+                          help=f"default {C.DEFAULT_OPTIMIZER}")
+    estimate.add_argument("--no-calibrate", action="store_true",
+                          help="do not time this machine (a few seconds, once); use the cached or default speed")
+    estimate.set_defaults(handler=cmd_estimate)
+
     samples = sub.add_parser("samples", help="list the built-in images")
     samples.set_defaults(handler=_cmd_samples)
     fetch = sub.add_parser("fetch", help="download the VGG19 weights and the fetched samples into the cache")
@@ -142,9 +166,36 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr, flush=True)
 
 
+def _interrupted(exc: KeyboardInterrupt, state: JobState) -> int:
+    what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+    if state.checkpoint_evaluations:
+        _error(f"{what} while saving; the last checkpoint ({state.checkpoint_evaluations} evaluations) is in "
+               f"{state.output} with its record")
+    else:
+        _error(f"{what} before the optimisation started; nothing written")
+    return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    state = JobState()
+    old = None
+    if threading.current_thread() is threading.main_thread():
+        old = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv), state)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM outside the optimisation (which saves by itself)
+        return _interrupted(exc, state)
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
+
+
+def _main(argv: list[str], state: JobState) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -158,29 +209,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Pillow warns before our own size check rejects the image with a one-line error.
         warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
         try:
-            return args.handler(args, argv)
+            return args.handler(args, argv, state)
         except StyleTransferError as exc:
             _error(str(exc))
             return EXIT_USAGE
-        except KeyboardInterrupt:
-            _error("interrupted before the optimisation started; nothing written")
-            return EXIT_INTERRUPTED
 
 
 # -- run and demo ---------------------------------------------------------------------------------
 def _options(args, argv, **fixed) -> RunOptions:
     names = ("size", "max_evals", "weights", "seed", "checkpoint_every", "style_size", "content_weight",
              "style_weight", "tv_weight", "init", "content_layers", "style_layers", "style_layer_weights",
-             "pooling", "optimizer", "learning_rate", "bounds")
+             "pooling", "optimizer", "learning_rate", "bounds", "overwrite")
     given = {name: getattr(args, name) for name in names if hasattr(args, name)}
     progress = not (args.quiet or args.no_progress)
     return RunOptions(**{**given, **fixed}, progress=progress, command=[PROG, *argv])
 
 
-def _execute(options: RunOptions, quiet: bool) -> int:
-    outcome = execute(options, say=(lambda _text: None) if quiet else print)
+def _execute(options: RunOptions, quiet: bool, state: JobState) -> int:
+    outcome = execute(options, say=(lambda _text: None) if quiet else print, state=state)
     result, image, record = outcome.result, outcome.image_path, outcome.record_path
     height, width = result.image.shape[:2]
+    if outcome.save_error:
+        _error(f"{outcome.save_error}; the result ({result.evaluations} evaluations, {width}x{height}) was saved to "
+               f"{image} and its record to {record} instead")
+        return EXIT_FAILED
     print(f"wrote {image} ({width}x{height}) and its run record {record}")
     if not quiet:
         per_eval = outcome.record["timings"].get("median_evaluation_after_first") or result.seconds_per_evaluation
@@ -189,33 +241,41 @@ def _execute(options: RunOptions, quiet: bool) -> int:
     if result.is_random_weights:
         print(f"WARNING: made with a {result.weights_label}; run `{C.FETCH_COMMAND}` for the real VGG19 weights")
     if result.stop_reason == "interrupted":
-        _error(f"interrupted after {result.evaluations} evaluations; saved the best image so far to {image}")
-        return EXIT_INTERRUPTED
+        what = "terminated (SIGTERM)" if outcome.terminated else "interrupted"
+        _error(f"{what} after {result.evaluations} evaluations; saved the best image so far to {image}")
+        return EXIT_TERMINATED if outcome.terminated else EXIT_INTERRUPTED
     if result.stop_reason == "nonfinite":
-        _error(f"{result.message}; saved the best image so far to {image}")
+        if result.evaluations <= 1:
+            _error(f"the loss is not finite at the first evaluation ({result.history[0]['total'] if result.history else 'nan'}): "
+                   f"the weights overflow float32; lower --alpha, --beta or --tv (wrote the starting image to {image})")
+        else:
+            _error(f"{result.message.replace('; returning the best image so far', '')}; saved the best image so far to {image}")
         return EXIT_FAILED
     return EXIT_OK
 
 
-def _cmd_run(args, argv) -> int:
+def _cmd_run(args, argv, state) -> int:
     options = _options(args, argv, content=args.content, style=args.style, output=args.output)
-    return _execute(options, args.quiet)
+    return _execute(options, args.quiet, state)
 
 
-def _cmd_demo(args, argv) -> int:
+def _cmd_demo(args, argv, state) -> int:
     quick = os.environ.get(C.QUICK_ENV_VAR, "0") == "1"
     size, evals = DEMO_QUICK if quick else DEMO_FULL
     output = Path(args.output).expanduser()
-    if output == Path("outputs", "demo.png"):
+    own = output == Path("outputs", "demo.png")  # the demo may replace its own outputs/demo.*
+    if own:
         output.parent.mkdir(parents=True, exist_ok=True)
     options = _options(args, argv, content=DEMO_CONTENT, style=DEMO_STYLE, output=output,
-                       size=args.size or size, max_evals=args.max_evals or evals)
+                       size=size if args.size is None else args.size,
+                       max_evals=evals if args.max_evals is None else args.max_evals,
+                       overwrite=args.overwrite or own)
     if not args.quiet:
         mode = f"quick mode ({C.QUICK_ENV_VAR}=1)" if quick else "full mode"
         print(f"demo, {mode}: {SAMPLES[DEMO_CONTENT].title} in the style of {SAMPLES[DEMO_STYLE].title}, "
               f"{SAMPLES[DEMO_STYLE].credit}")
-    status = _execute(options, args.quiet)
-    if status in (EXIT_OK, EXIT_INTERRUPTED):
+    status = _execute(options, args.quiet, state)
+    if status in (EXIT_OK, EXIT_INTERRUPTED, EXIT_TERMINATED):
         print(f"the result is in {output.resolve()} (open it with any image viewer)")
     return status
 
@@ -234,7 +294,7 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
 
-def _cmd_samples(args, argv) -> int:
+def _cmd_samples(args, argv, state) -> int:
     rows = [["name", "kind", "title", "credit", "licence", "status"]]
     rows += [[s.name, s.kind, s.title, s.credit, s.licence, _sample_status(s.name)] for s in SAMPLES.values()]
     print(_table(rows))
@@ -242,7 +302,7 @@ def _cmd_samples(args, argv) -> int:
     return EXIT_OK
 
 
-def _cmd_fetch(args, argv) -> int:
+def _cmd_fetch(args, argv, state) -> int:
     print(f"fetching into {weights_cache_path().parent} (weights) and {cache_dir()} (samples)")
     if downloads_off():
         print(f"note: {C.OFFLINE_ENV_VAR} is set, so nothing is downloaded; unset it to fetch")
@@ -270,7 +330,7 @@ def _devices() -> list[str]:
     return [f"{d.device_type}: {d.name}" for d in tf.config.list_physical_devices()]
 
 
-def _cmd_info(args, argv) -> int:
+def _cmd_info(args, argv, state) -> int:
     devices = _devices()
     info = {
         "versions": library_versions(),
@@ -298,6 +358,8 @@ def _cmd_info(args, argv) -> int:
     return EXIT_OK
 
 
+
+
 class _CallableModule(type(sys)):
     """Deprecated: lets a console script installed before the move (``styletransfer.cli:main``,
     which now names this module) still run. Reinstall (``pip install -e .``) and this goes unused."""
@@ -310,4 +372,3 @@ sys.modules[__name__].__class__ = _CallableModule
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
-

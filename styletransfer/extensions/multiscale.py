@@ -19,6 +19,7 @@ from .. import constants as C
 from ..api import split_options
 from ..checks import whole_number
 from ..errors import ParameterError
+from ..estimate import check_fits
 from ..images import ImageLike, preprocess, resize_image
 from ..optimize import Progress, Result
 from ..samples import as_image
@@ -144,6 +145,8 @@ def stylize_multiscale(
     sizes = multiscale_sizes(size) if scales is None else _check_scales(scales, size)
     counts = _evals(evals_per_scale, len(sizes))
     style_size = problem_options.pop("style_size", None)
+    check_fits(content, style, size=size, style_size=style_size, content_layers=problem_options.get("content_layers"),
+               style_layers=problem_options.get("style_layers"))  # the final scale, before the coarse ones run
     started, history, stages, start = time.perf_counter(), [], [], init
     bar = tqdm(total=len(sizes), desc="scales", unit="scale", disable=not progress, leave=False)
     try:

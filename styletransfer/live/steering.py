@@ -27,6 +27,7 @@ import numpy as np
 from .. import constants as C
 from ..checks import whole_number
 from ..errors import ParameterError
+from ..estimate import check_fits
 from ..features import layer_name
 from ..images import ImageLike, deprocess, resize_image
 from ..optimize import Result
@@ -88,6 +89,8 @@ class Steerer:
         problem_factory: Callable[..., StyleTransfer] | None = None, **problem_options,
     ) -> None:
         whole_number("evals_per_run", evals_per_run, 1)
+        check_fits(content, style, size=max(max_size, size), content_layers=[content_layer],
+                   style_layers=problem_options.get("style_layers"))  # the largest size the sliders offer
         self.content_source = as_image(content, size=max(max_size, size))
         self.style_source = as_image(style, size=max(max_size, size))
         self.init, self.evals_per_run, self.run_on_change = init, evals_per_run, run_on_change
