@@ -67,6 +67,16 @@ __all__ = [
     "ESTIMATE_DEFAULT_OVERHEAD",
     "ESTIMATE_SETUP_SECONDS",
     "ESTIMATE_CALIBRATION_SIZES",
+    "STYLE_LOSSES",
+    "DEFAULT_STYLE_LOSS",
+    "MEANCOV_EPS",
+    "HISTOGRAM_BINS",
+    "PARAMETERIZATIONS",
+    "DEFAULT_PARAMETERIZATION",
+    "PYRAMID_LEVELS",
+    "PYRAMID_MIN_SIDE",
+    "FOURIER_DECAY",
+    "COLOR_CORRELATION_SVD_SQRT",
 ]
 
 #: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
@@ -236,3 +246,33 @@ LIVE_PREVIEW_INTERVAL: float = 0.5
 LIVE_DEBOUNCE: float = 0.3
 #: Seconds without data after which a download (weights, samples) gives up.
 DOWNLOAD_TIMEOUT: float = 60.0
+
+
+# -- beyond Gram matrices (styletransfer.style_losses, styletransfer.parameterization) ------------
+#: What "same style" means: the paper's Gram matrices, mean + covariance (Gaussian Wasserstein-2),
+#: sliced Wasserstein (random 1-D projections), per-channel histograms (Risser et al. 2017).
+STYLE_LOSSES: tuple[str, ...] = ("gram", "meancov", "sliced", "histogram")
+DEFAULT_STYLE_LOSS: str = "gram"
+#: Added to the diagonal of both covariances of ``"meancov"`` (normalised features have mean ~1):
+#: keeps the matrix square root differentiable when a layer has fewer positions than channels.
+MEANCOV_EPS: float = 1e-4
+#: Bins of the style's per-channel histograms in ``"histogram"`` (Risser et al. use 256).
+HISTOGRAM_BINS: int = 256
+#: What the optimiser changes: the pixels (the paper), a Laplacian pyramid of them, or a
+#: decorrelated, scaled Fourier basis (Mordvintsev et al., Distill 2018).
+PARAMETERIZATIONS: tuple[str, ...] = ("pixels", "pyramid", "fourier")
+DEFAULT_PARAMETERIZATION: str = "pixels"
+#: Levels of the ``"pyramid"`` parameterisation below full resolution (fewer when the image is small).
+PYRAMID_LEVELS: int = 5
+#: The coarsest pyramid level keeps at least this many pixels on its short side.
+PYRAMID_MIN_SIDE: int = 8
+#: ``"fourier"``: coefficients are scaled by ``(0.5 / max(f, 1 / long side)) ** FOURIER_DECAY``
+#: (``f`` in cycles per pixel), so low frequencies move first (lucid's ``decay_power``).
+FOURIER_DECAY: float = 1.0
+#: Square root of the colour correlation of ImageNet pixels (RGB, from lucid's ``color.py``):
+#: ``"fourier"`` optimises decorrelated colour channels and maps them to RGB with it.
+COLOR_CORRELATION_SVD_SQRT: tuple[tuple[float, float, float], ...] = (
+    (0.26, 0.09, 0.02),
+    (0.27, 0.00, -0.05),
+    (0.27, -0.09, 0.03),
+)

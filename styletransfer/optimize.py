@@ -25,7 +25,7 @@ from .errors import ParameterError
 from .images import deprocess
 from .weights import is_random_label
 
-__all__ = ["Progress", "Result", "optimize", "adam_steps", "check_run_options"]
+__all__ = ["Progress", "Result", "optimize", "adam_steps", "check_run_options", "range_penalty"]
 
 
 @dataclass
@@ -134,7 +134,7 @@ class _Tracker:
         if self.count % 10 == 0:
             self.bar.set_postfix(loss=f"{total:.4g}")
         if self.callback is not None and self.count % self.every == 0:
-            self.notify(x, record)
+            self.notify(self.pixels(x), record)
         if self.checkpoint is not None and self.checkpoint_every and self.count % self.checkpoint_every == 0:
             self.checkpoint(self.result("running", f"checkpoint after {self.count} evaluations; the run was still going"))
         return total, grad
@@ -147,8 +147,8 @@ class _Tracker:
     def result(self, reason: str, message: str, *, fallback: np.ndarray | None = None) -> Result:
         """The best image so far (clipped to the pixel range) as a :class:`Result`."""
         best = self.best_x if self.best_x is not None else fallback
-        low, high = self.problem.bounds()
-        best = np.clip(np.asarray(best, dtype=np.float32).reshape(self.problem.shape), low, high)
+        low, high = getattr(self.problem, "pixel_bounds", None) or self.problem.bounds()
+        best = np.clip(self.pixels(np.asarray(best, dtype=np.float32)), low, high)
         spec = self.problem.spec
         return Result(
             image=deprocess(best), history=list(self.history), best_loss=self.best_loss,
@@ -157,9 +157,15 @@ class _Tracker:
             best_batch=best, timings=self.timings(),
         )
 
-    def notify(self, x, record) -> None:
+    def pixels(self, x) -> np.ndarray:
+        """The preprocessed image batch of optimisation variables ``x`` (decoded if parameterised)."""
+        decode = getattr(self.problem, "decode", None)
+        return decode(x) if decode is not None else np.asarray(x).reshape(self.problem.shape)
+
+    def notify(self, pixels, record) -> None:
+        """Call the callback with the preprocessed image batch ``pixels``."""
         progress = Progress(
-            self.count, dict(record), deprocess(np.asarray(x).reshape(self.problem.shape)),
+            self.count, dict(record), deprocess(pixels),
             time.perf_counter() - self.start, self.problem.spec.label, self.problem.spec.kind,
         )
         if self.callback(progress) is True:
@@ -175,8 +181,13 @@ def adam_steps(
     beta_1: float = 0.9,
     beta_2: float = 0.999,
     epsilon: float = 1e-7,
+    after_step: Callable[[], object] | None = None,
 ) -> None:
-    """Run Adam on ``fun`` (which returns loss and gradient) until it raises; clip to ``bounds``."""
+    """Run Adam on ``fun`` (which returns loss and gradient) until it raises; clip to ``bounds``.
+
+    ``after_step``, if given, is called after every step (the sliced style loss draws new
+    directions there, so each evaluation but the first sees fresh ones).
+    """
     x = np.array(x0, dtype=np.float32, copy=True)
     m, v = np.zeros_like(x), np.zeros_like(x)
     low, high = bounds
@@ -189,6 +200,20 @@ def adam_steps(
         v = beta_2 * v + (1 - beta_2) * grad * grad
         m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
         x = np.clip(x - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), low, high)
+        if after_step is not None:
+            after_step()
+
+
+def range_penalty(x, low, high, weight: float) -> tuple[float, np.ndarray]:
+    """``weight * mean(excess^2)`` and its gradient, ``excess``: how far ``x`` lies outside ``[low, high]``.
+
+    The out-of-range penalty of ``bounds="penalty"`` (and of the parameterisations, on their
+    decoded pixels); the optimisers choose ``weight = RANGE_PENALTY_WEIGHT * f0 / 255^2``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    low, high = np.asarray(low, np.float64).reshape(x.shape), np.asarray(high, np.float64).reshape(x.shape)
+    excess = np.maximum(x - high, 0.0) - np.maximum(low - x, 0.0)
+    return weight * float(np.vdot(excess, excess)) / x.size, (2.0 * weight / x.size) * excess
 
 
 def _single_threaded_blas():
@@ -301,7 +326,9 @@ def optimize(
         (``f0``: the loss at the starting image) to what L-BFGS minimises, not to the reported
         losses, and clips the result: as fast as ``"clip"`` early, as good as ``"hard"`` later
         (the default, ``constants.DEFAULT_BOUNDS``).
-        Adam always clips after each step.
+        Adam always clips after each step. With ``problem.parameterization`` other than
+        ``"pixels"`` the penalty acts on the decoded pixels for both optimisers (see
+        :mod:`styletransfer.parameterization`) and this option does not apply.
     lbfgs_first_step : float, optional
         Root-mean-square size, in grey levels per pixel, of L-BFGS's first step. ``None``
         (default) keeps scipy's first step, of total length 1: a tiny fraction of a grey level
@@ -325,6 +352,9 @@ def optimize(
         adam_options=adam_options, callback_every=callback_every, lbfgs_memory=lbfgs_memory, seed=seed,
         checkpoint_every=checkpoint_every, lbfgs_first_step=lbfgs_first_step,
     )
+    from .parameterization import parameterize
+
+    problem = parameterize(problem)  # the problem itself unless it optimises a pyramid or spectrum
     x0 = problem.init_image(init, seed=seed).astype(np.float32)
     tracker = _Tracker(problem, int(max_evals), callback=callback, callback_every=callback_every,
                        progress=progress, stop_event=stop_event, optimizer=optimizer,
@@ -336,7 +366,8 @@ def optimize(
                                  first_step=lbfgs_first_step)
             reason = "max_evals" if tracker.count >= max_evals else "converged"
         else:
-            adam_steps(tracker, x0, problem.bounds(), learning_rate=learning_rate, **(adam_options or {}))
+            adam_steps(tracker, x0, problem.bounds(), learning_rate=learning_rate, **(adam_options or {}),
+                       after_step=getattr(problem, "renew_projections", None))
     except _Stop as stop:
         reason, message = stop.reason, stop.message or stop.reason
     except KeyboardInterrupt:
@@ -374,9 +405,9 @@ def _run_lbfgs(tracker: _Tracker, x0: np.ndarray, pixel_range, *, bounds: str, m
         if bounds == "penalty":
             if not penalty:  # relative to the starting loss, so alpha/beta do not change its effect
                 penalty.append(C.RANGE_PENALTY_WEIGHT * max(abs(total), 1e-12) / 255.0**2)
-            excess = np.maximum(x - high64, 0.0) - np.maximum(low64 - x, 0.0)
-            total += penalty[0] * float(np.dot(excess, excess)) / x.size
-            grad += (2.0 * penalty[0] / x.size) * excess
+            value, gradient = range_penalty(x, low64, high64, penalty[0])
+            total += value
+            grad += gradient
         return total, grad
 
     def scaled_fun(y):

@@ -19,7 +19,9 @@ from .errors import ImageError, ParameterError
 from .estimate import check_fits
 from .features import FeatureExtractor, layer_names
 from .images import ImageLike, pixel_bounds, preprocess, resize_image
-from .losses import content_loss, gram_matrix, normalized_layer_weights, style_loss, total_variation_loss
+from .losses import content_loss, normalized_layer_weights, total_variation_loss
+from .parameterization import check_parameterization
+from .style_losses import make_style_loss
 from .samples import as_image, resolve_source
 
 __all__ = ["StyleTransfer", "check_weight", "check_problem_options", "init_image", "INIT_CHOICES"]
@@ -128,7 +130,14 @@ class StyleTransfer:
         Divide each layer's activations by their mean on the content image, as the paper
         normalises its network, so the same alpha/beta suits ImageNet and random weights.
     seed : int
-        Seed of random weights.
+        Seed of random weights (and of the sliced loss's directions).
+    style_loss : {"gram", "meancov", "sliced", "histogram"}
+        What "same style" means (:mod:`styletransfer.style_losses`): the paper's Gram matrices
+        (default), mean and covariance (Gaussian Wasserstein-2), sliced Wasserstein, or
+        per-channel histograms.
+    parameterization : {"pixels", "pyramid", "fourier"}
+        What the optimiser changes (:mod:`styletransfer.parameterization`): the pixels (the
+        paper, default), a Laplacian pyramid, or a decorrelated, scaled Fourier basis.
     """
 
     def __init__(
@@ -148,6 +157,8 @@ class StyleTransfer:
         pooling: str = C.DEFAULT_POOLING,
         normalize_features: bool = True,
         seed: int = C.DEFAULT_SEED,
+        style_loss: str = C.DEFAULT_STYLE_LOSS,
+        parameterization: str = C.DEFAULT_PARAMETERIZATION,
     ) -> None:
         options = check_problem_options(
             size=size, style_size=style_size, content_layers=content_layers, style_layers=style_layers,
@@ -161,6 +172,8 @@ class StyleTransfer:
         self.content_layers, self.style_layers = options["content_layers"], options["style_layers"]
         self.style_layer_weights = options["style_layer_weights"]
         self.seed = seed
+        self.style_measure = make_style_loss(style_loss, seed=seed)
+        self.style_loss, self.parameterization = style_loss, check_parameterization(parameterization)
         self.extractor = FeatureExtractor(
             self.content_layers + self.style_layers, weights=weights, pooling=pooling, seed=seed
         )
@@ -176,10 +189,11 @@ class StyleTransfer:
             self.scales = {k: float(tf.reduce_mean(v)) + 1e-8 for k, v in content_feats.items()}
         else:
             self.scales = {k: 1.0 for k in content_feats}
+        positions = {k: int(np.prod(v.shape[1:3])) for k, v in content_feats.items()}
         style_feats = self._scaled(self.extractor(preprocess(self.style_image)))
         content_feats = self._scaled(content_feats)
         self.content_targets = {k: tf.constant(content_feats[k]) for k in self.content_layers}
-        self.style_targets = {k: tf.constant(gram_matrix(style_feats[k])) for k in self.style_layers}
+        self.style_targets = {k: self.style_measure.target(style_feats[k], positions[k]) for k in self.style_layers}
         self.shape = (1, *self.content_image.shape[:2], 3)
         self._compiled = tf.function(
             self._loss_and_grad, input_signature=[tf.TensorSpec(self.shape, tf.float32)], reduce_retracing=True
@@ -226,8 +240,8 @@ class StyleTransfer:
             content_loss(feats[k] / self.scales[k], self.content_targets[k]) for k in self.content_layers
         ])
         content = content / len(self.content_layers)
-        grams = {k: gram_matrix(feats[k]) / self.scales[k] ** 2 for k in self.style_layers}
-        style = style_loss(grams, self.style_targets, self.style_layer_weights)
+        style = tf.add_n([w * self.style_measure.layer(feats[k], self.scales[k], self.style_targets[k])
+                          for k, w in self.style_layer_weights.items()])
         return {"content": content, "style": style, "tv": total_variation_loss(x)}
 
     def _loss_and_grad(self, x):
@@ -240,6 +254,10 @@ class StyleTransfer:
     def loss_and_grad(self, x) -> tuple[tf.Tensor, dict[str, tf.Tensor], tf.Tensor]:
         """Total loss, its unweighted terms and its gradient, in one compiled call."""
         return self._compiled(tf.convert_to_tensor(x, tf.float32))
+
+    def renew_projections(self) -> bool:
+        """Draw new random parts of the style loss (the sliced loss's directions; Adam calls it)."""
+        return self.style_measure.renew()
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-pixel bounds in preprocessed space that keep RGB values in [0, 255]."""
