@@ -15,7 +15,7 @@ features ``S``. All four average over positions and channels, so none grows with
     ``v_k``: the whole distribution, one 1-D projection at a time (sorting solves 1-D transport).
     The directions are seeded. **Fixed** during an L-BFGS run: L-BFGS's line search compares
     losses of one objective, and new directions at every evaluation would change the objective
-    under it. **Renewed** before every Adam step (``optimize`` calls :meth:`SlicedLoss.renew`):
+    under it. **Renewed** after every Adam step (``optimize`` calls :meth:`SlicedLoss.renew`):
     Adam takes one step per evaluation and averages gradients, so fresh directions make it
     descend the full sliced distance instead of over-fitting ``K`` fixed directions (Heitz et al.
     renew them each iteration too).
