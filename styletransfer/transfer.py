@@ -21,7 +21,7 @@ from .features import FeatureExtractor, layer_names
 from .images import ImageLike, pixel_bounds, preprocess, resize_image
 from .losses import content_loss, normalized_layer_weights, total_variation_loss
 from .parameterization import check_parameterization
-from .style_losses import make_style_loss
+from .style_losses import check_style_loss, make_style_loss
 from .samples import as_image, resolve_source
 
 __all__ = ["StyleTransfer", "check_weight", "check_problem_options", "init_image", "INIT_CHOICES"]
@@ -46,6 +46,8 @@ def check_problem_options(
     style_weight: float = C.DEFAULT_STYLE_WEIGHT,
     tv_weight: float = C.DEFAULT_TV_WEIGHT,
     pooling: str = C.DEFAULT_POOLING,
+    style_loss: str = C.DEFAULT_STYLE_LOSS,
+    parameterization: str = C.DEFAULT_PARAMETERIZATION,
     names: Mapping[str, str] | None = None,
 ) -> dict:
     """Check :class:`StyleTransfer`'s options without building anything; the one owner of these checks.
@@ -68,6 +70,8 @@ def check_problem_options(
     weights = {key: finite_number(name(key), value) for key, value in
                (("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight))}
     choice(name("pooling"), pooling, C.POOLING_MODES, note=" ('avg' is the paper's)")
+    check_style_loss(style_loss)
+    check_parameterization(parameterization)
     content_layers, style_layers = layer_names(content_layers), layer_names(style_layers)
     if style_layer_weights is not None:
         style_layer_weights = [finite_number(name("style_layer_weights"), w) for w in style_layer_weights]
@@ -76,7 +80,8 @@ def check_problem_options(
     except ValueError as exc:
         raise ParameterError(f"{name('style_layer_weights')}: {exc}") from None
     return {"size": size, "style_size": style_size, "content_layers": content_layers, "style_layers": style_layers,
-            "style_layer_weights": layer_weights, **weights, "pooling": pooling}
+            "style_layer_weights": layer_weights, **weights, "pooling": pooling, "style_loss": style_loss,
+            "parameterization": parameterization}
 
 
 def init_image(init, content: np.ndarray, style: np.ndarray, *, seed: int = C.DEFAULT_SEED) -> np.ndarray:
@@ -163,7 +168,7 @@ class StyleTransfer:
         options = check_problem_options(
             size=size, style_size=style_size, content_layers=content_layers, style_layers=style_layers,
             style_layer_weights=style_layer_weights, content_weight=content_weight, style_weight=style_weight,
-            tv_weight=tv_weight, pooling=pooling,
+            tv_weight=tv_weight, pooling=pooling, style_loss=style_loss, parameterization=parameterization,
         )
         check_fits(content, style, size=size, style_size=style_size, content_layers=content_layers,
                    style_layers=style_layers)  # refuse the memory wall before loading anything large
@@ -173,7 +178,7 @@ class StyleTransfer:
         self.style_layer_weights = options["style_layer_weights"]
         self.seed = seed
         self.style_measure = make_style_loss(style_loss, seed=seed)
-        self.style_loss, self.parameterization = style_loss, check_parameterization(parameterization)
+        self.style_loss, self.parameterization = style_loss, parameterization
         self.extractor = FeatureExtractor(
             self.content_layers + self.style_layers, weights=weights, pooling=pooling, seed=seed
         )

@@ -87,7 +87,11 @@ def sum_terms(problem, terms):
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_every_parameterization_starts_where_pixels_do_and_descends(problems, name, optimizer):
     problem = problems[name]
-    result = problem.run(init="noise", max_evals=8, optimizer=optimizer, progress=False, learning_rate=3.0)
+    seen = []
+    result = problem.run(init="noise", max_evals=8, optimizer=optimizer, progress=False, learning_rate=3.0,
+                         callback=lambda p: seen.append(p.image), callback_every=4)
+    assert len(seen) == 3 and all(image.shape == problem.content_image.shape for image in seen)
+    assert np.array_equal(seen[-1], result.image)  # the final call shows the decoded best image
     pixels = problems["pixels"].loss_and_grad(problems["pixels"].init_image("noise"))[0]
     assert result.history[0]["total"] == pytest.approx(float(pixels), rel=1e-4)  # same starting image
     assert result.best_loss < 0.9 * result.history[0]["total"]

@@ -60,6 +60,8 @@ class RunOptions:
     optimizer: str = C.DEFAULT_OPTIMIZER
     learning_rate: float = C.DEFAULT_LEARNING_RATE
     bounds: str = C.DEFAULT_BOUNDS
+    style_loss: str = C.DEFAULT_STYLE_LOSS
+    parameterization: str = C.DEFAULT_PARAMETERIZATION
     weights: str = C.DEFAULT_WEIGHTS
     seed: int = C.DEFAULT_SEED
     progress: bool = True
@@ -145,7 +147,8 @@ def validate(options: RunOptions) -> dict:
         size=options.size, style_size=options.style_size, content_layers=options.content_layers,
         style_layers=options.style_layers, style_layer_weights=options.style_layer_weights,
         content_weight=options.content_weight, style_weight=options.style_weight, tv_weight=options.tv_weight,
-        pooling=options.pooling, names=FLAGS,
+        pooling=options.pooling, style_loss=options.style_loss, parameterization=options.parameterization,
+        names=FLAGS,
     )
     check_run_options(max_evals=options.max_evals, optimizer=options.optimizer, bounds=options.bounds,
                       learning_rate=options.learning_rate, seed=options.seed,
@@ -164,7 +167,8 @@ def validate(options: RunOptions) -> dict:
         "pooling": options.pooling, "optimizer": options.optimizer,
         "learning_rate": float(options.learning_rate), "bounds": options.bounds,
         "weights": os.fspath(options.weights), "seed": options.seed,
-        "checkpoint_every": options.checkpoint_every,
+        "checkpoint_every": options.checkpoint_every, "style_loss": options.style_loss,
+        "parameterization": options.parameterization,
     }
 
 
@@ -252,7 +256,8 @@ def _run(options, parameters, content_src, style_src, output, began, state, say,
         content_layers=parameters["content_layers"], style_layers=parameters["style_layers"],
         style_layer_weights=options.style_layer_weights, content_weight=parameters["content_weight"],
         style_weight=parameters["style_weight"], tv_weight=parameters["tv_weight"], weights=spec,
-        pooling=options.pooling, seed=options.seed,
+        pooling=options.pooling, seed=options.seed, style_loss=options.style_loss,
+        parameterization=options.parameterization,
     )
     setup = time.perf_counter() - began
     parameters["style_layer_weights"] = dict(problem.style_layer_weights)

@@ -47,6 +47,7 @@ _EXAMPLES = f"""examples:
   {PROG} demo                                   # built-in cat + Starry Night -> outputs/demo.png
   {PROG} run chelsea the_scream -o scream.png --size 256 --evals 150
   {PROG} run photo.jpg starry_night -o out.png --beta 100 --style-layers conv1_1,conv2_1,conv3_1
+  {PROG} run chelsea starry_night -o w2.png --style-loss meancov --parameterization fourier
   {PROG} samples                                # built-in images and their licences
   {PROG} fetch                                  # download weights + photos (workshop preparation)
   {PROG} info                                   # versions, devices, weights status"""
@@ -123,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="how L-BFGS keeps pixels in 0..255: clip the result, hard bounds, or a penalty (default)")
     run.add_argument("--lr", type=float, default=C.DEFAULT_LEARNING_RATE, dest="learning_rate", metavar="LR",
                      help=f"Adam's step size in pixel units (default {C.DEFAULT_LEARNING_RATE})")
+    run.add_argument("--style-loss", choices=C.STYLE_LOSSES, default=C.DEFAULT_STYLE_LOSS,
+                     help="what 'same style' means: gram (the paper, default), meancov (mean + covariance, "
+                          "Wasserstein-2), sliced (sliced Wasserstein) or histogram (per channel)")
+    run.add_argument("--parameterization", choices=C.PARAMETERIZATIONS, default=C.DEFAULT_PARAMETERIZATION,
+                     help="what is optimised: pixels (the paper, default), pyramid (Laplacian pyramid) or "
+                          "fourier (decorrelated colour, scaled Fourier basis)")
     run.set_defaults(handler=_cmd_run)
 
     demo = sub.add_parser("demo", help="stylise a built-in photo with a built-in painting",
@@ -219,7 +226,7 @@ def _main(argv: list[str], state: JobState) -> int:
 def _options(args, argv, **fixed) -> RunOptions:
     names = ("size", "max_evals", "weights", "seed", "checkpoint_every", "style_size", "content_weight",
              "style_weight", "tv_weight", "init", "content_layers", "style_layers", "style_layer_weights",
-             "pooling", "optimizer", "learning_rate", "bounds", "overwrite")
+             "pooling", "optimizer", "learning_rate", "bounds", "overwrite", "style_loss", "parameterization")
     given = {name: getattr(args, name) for name in names if hasattr(args, name)}
     progress = not (args.quiet or args.no_progress)
     return RunOptions(**{**given, **fixed}, progress=progress, command=[PROG, *argv])

@@ -41,7 +41,7 @@ PRESETS: dict[str, Preset] = {
         "paper", "Gatys et al. 2015", None,
         {"content_layers": ("block4_conv2",), "style_layers": C.DEFAULT_STYLE_LAYERS, "pooling": "avg",
          "content_weight": C.DEFAULT_CONTENT_WEIGHT, "style_weight": C.DEFAULT_STYLE_WEIGHT, "tv_weight": 0.0,
-         "normalize_features": True},
+         "normalize_features": True, "style_loss": "gram", "parameterization": "pixels"},
         {"init": "noise", "optimizer": "lbfgs", "max_evals": C.DEFAULT_MAX_EVALS}, 512,
         "conv4_2 content, conv1_1..conv5_1 style, average pooling, white-noise start, L-BFGS, no TV. "
         "The paper's alpha/beta (1e-3) is in units of its rescaled VGG19, which is not published; this "
@@ -65,6 +65,15 @@ PRESETS: dict[str, Preset] = {
         "The example runs SGD (lr 100, x0.96 every 100 steps) for 4000 steps; its 2016 version used "
         "scipy's L-BFGS, which is what runs here.",
         "keras.io/examples/generative/neural_style_transfer",
+    ),
+    "toolbox": Preset(
+        "toolbox", "Sliced Wasserstein on a pyramid", None,
+        {"style_loss": "sliced", "parameterization": "pyramid", "pooling": C.DEFAULT_POOLING},
+        {"init": "content", "optimizer": "adam", "learning_rate": 5.0, "max_evals": C.DEFAULT_MAX_EVALS}, 512,
+        "The paper's layers and weights with what came after (notebook 10): the sliced Wasserstein style "
+        "loss (Heitz et al. 2021; directions renewed at every Adam step) on a Laplacian pyramid (as Kolkin "
+        "et al. 2022), Adam from the content image. See benchmarks/RESULTS.md (Toolbox) for how it compares.",
+        "arXiv:2006.07229, arXiv:2203.13215",
     ),
     "jcjohnson": Preset(
         "jcjohnson", "jcjohnson/neural-style", "jcjohnson",

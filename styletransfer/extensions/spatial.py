@@ -147,6 +147,8 @@ class MultiStyleTransfer(StyleTransfer):
             raise ParameterError(f"give one blend weight and one mask per style ({len(styles)} styles)")
         if any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
             raise ParameterError(f"blend weights must be finite, >= 0 and not all zero, got {blend_weights!r}")
+        if options.get("style_loss", C.DEFAULT_STYLE_LOSS) != "gram":
+            raise ParameterError("masks and several styles use masked Gram matrices; use style_loss='gram'")
         images = [as_image(s, size=style_size or size) for s in styles]
         super().__init__(content, images[0], size=size, style_size=style_size, **options)
         self.style_images, self.blend_weights = images, weights

@@ -31,15 +31,17 @@ from ..estimate import check_fits
 from ..features import layer_name
 from ..images import ImageLike, deprocess, resize_image
 from ..optimize import Result
+from ..parameterization import check_parameterization
 from ..record import save_result
 from ..samples import as_image
+from ..style_losses import check_style_loss
 from ..transfer import StyleTransfer, check_weight
 
 __all__ = ["Steerer"]
 
 Listener = Callable[[str, "Steerer", object], None]
 _WEIGHTS = ("content_weight", "style_weight", "tv_weight")
-_PROBLEM = ("size", "content_layer")
+_PROBLEM = ("size", "content_layer", "style_loss", "parameterization")
 
 
 class Steerer:
@@ -55,6 +57,9 @@ class Steerer:
         Keras or paper name of the content layer (default conv4_2, the paper's).
     content_weight, style_weight, tv_weight : float
         Starting alpha, beta and TV weight.
+    style_loss, parameterization : str
+        As :class:`~styletransfer.transfer.StyleTransfer`; changing one rebuilds the problem and
+        continues from the current image.
     weights : str or WeightsSpec
         VGG19 weights, as for :class:`~styletransfer.transfer.StyleTransfer`.
     init : {"content", "noise", "style"}
@@ -82,7 +87,9 @@ class Steerer:
         self, content: ImageLike, style: ImageLike, *, size: int = C.LIVE_SIZE,
         content_layer: str = C.DEFAULT_CONTENT_LAYERS[0], content_weight: float = C.DEFAULT_CONTENT_WEIGHT,
         style_weight: float = C.DEFAULT_STYLE_WEIGHT, tv_weight: float = C.DEFAULT_TV_WEIGHT,
-        weights=C.DEFAULT_WEIGHTS, init: str = C.DEFAULT_INIT, evals_per_run: int = C.LIVE_EVALS_PER_RUN,
+        weights=C.DEFAULT_WEIGHTS, style_loss: str = C.DEFAULT_STYLE_LOSS,
+        parameterization: str = C.DEFAULT_PARAMETERIZATION, init: str = C.DEFAULT_INIT,
+        evals_per_run: int = C.LIVE_EVALS_PER_RUN,
         preview_interval: float = C.LIVE_PREVIEW_INTERVAL, debounce: float = C.LIVE_DEBOUNCE,
         max_size: int = C.LIVE_MAX_SIZE, run_on_change: bool = True,
         first_step: float | None = C.LIVE_FIRST_STEP,
@@ -99,6 +106,8 @@ class Steerer:
         self._factory = problem_factory or StyleTransfer
         self._problem_options = dict(problem_options, weights=weights)
         self.settings = {"size": int(size), "content_layer": layer_name(content_layer),
+                         "style_loss": check_style_loss(style_loss),
+                         "parameterization": check_parameterization(parameterization),
                          **{k: check_weight(k, v) for k, v in zip(_WEIGHTS, (content_weight, style_weight, tv_weight))}}
         self.problem = self._build(self.settings)
         self.start_image = deprocess(self.problem.init_image(init))
@@ -160,6 +169,8 @@ class Steerer:
                 changes[key] = check_weight(key, value)
             elif key == "content_layer":
                 changes[key] = layer_name(value)
+            elif key in ("style_loss", "parameterization"):
+                changes[key] = (check_style_loss if key == "style_loss" else check_parameterization)(value)
             elif key == "size":
                 changes[key] = whole_number("size", value, C.MIN_IMAGE_SIDE)
             else:
@@ -255,7 +266,8 @@ class Steerer:
     def _build(self, settings: dict) -> StyleTransfer:
         return self._factory(
             self.content_source, self.style_source, size=int(settings["size"]),
-            content_layers=(settings["content_layer"],), **{k: settings[k] for k in _WEIGHTS},
+            content_layers=(settings["content_layer"],), style_loss=settings["style_loss"],
+            parameterization=settings["parameterization"], **{k: settings[k] for k in _WEIGHTS},
             **self._problem_options,
         )
 

@@ -49,7 +49,7 @@ def _log_slider(description: str, value: float, low: int, high: int, tooltip: st
 class Explorer:
     """The ipywidgets view of a :class:`~styletransfer.live.steering.Steerer` (build it with :func:`explore`).
 
-    Attributes ``alpha``, ``beta``, ``tv``, ``size``, ``layer``, ``live``, ``run_button``,
+    Attributes ``alpha``, ``beta``, ``tv``, ``size``, ``layer``, ``style_loss``, ``parameterization``, ``live``, ``run_button``,
     ``stop_button``, ``reset_button``, ``save_button``, ``save_path``, ``preview``, ``plot`` and
     ``status`` are the widgets; ``steerer`` runs the optimisation; ``widget`` is the whole box.
     """
@@ -72,6 +72,10 @@ class Explorer:
         self.layer = W.Dropdown(options=[(n, layer_name(n)) for n in layers],
                                 value=layer_name(settings["content_layer"]), description="content layer",
                                 style={"description_width": "90px"})
+        self.style_loss = W.Dropdown(options=list(C.STYLE_LOSSES), value=settings["style_loss"], description="style loss",
+                                     style={"description_width": "90px"})
+        self.parameterization = W.Dropdown(options=list(C.PARAMETERIZATIONS), value=settings["parameterization"],
+                                           description="optimise", style={"description_width": "90px"})
         self.live = W.Checkbox(value=steerer.run_on_change, description="restyle when a slider moves",
                                indent=False)
         self.run_button = W.Button(description="Run", icon="play", button_style="success")
@@ -94,7 +98,8 @@ class Explorer:
         self.banner = W.HTML(self._banner())
 
         for slider, key in ((self.alpha, "content_weight"), (self.beta, "style_weight"), (self.tv, "tv_weight"),
-                            (self.size, "size"), (self.layer, "content_layer")):
+                            (self.size, "size"), (self.layer, "content_layer"), (self.style_loss, "style_loss"),
+                            (self.parameterization, "parameterization")):
             slider.observe(lambda change, key=key: self._changed(key, change["new"]), names="value")
         self.live.observe(lambda change: setattr(steerer, "run_on_change", bool(change["new"])), names="value")
         self.run_button.on_click(lambda _: steerer.start())
@@ -110,7 +115,8 @@ class Explorer:
 
         images = W.HBox([captioned("content", self.content_view), captioned("style", self.style_view),
                          captioned("current image", self.preview)])
-        controls = W.VBox([self.alpha, self.beta, self.ratio, self.tv, self.size, self.layer, self.live,
+        controls = W.VBox([self.alpha, self.beta, self.ratio, self.tv, self.size, self.layer, self.style_loss,
+                           self.parameterization, self.live,
                            W.HBox([self.run_button, self.stop_button, self.reset_button]),
                            W.HBox([self.save_button, self.save_path])])
         self.widget = W.VBox([self.banner, images, W.HBox([controls, self.plot]), self.status])
