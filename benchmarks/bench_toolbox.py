@@ -104,8 +104,8 @@ class _Race:
 
 def race(problem, yardstick, *, optimizer: str, max_evals: int, target, budget, every: int, seed: int) -> dict:
     """One optimisation from seeded noise, timed without setup, compilation or the yardstick."""
+    from styletransfer.extensions.parameterization import parameterize
     from styletransfer.optimize import optimize
-    from styletransfer.parameterization import parameterize
 
     view = parameterize(problem)
     view.loss_and_grad(view.init_image("noise", seed=seed))  # compile first

@@ -248,7 +248,7 @@ LIVE_DEBOUNCE: float = 0.3
 DOWNLOAD_TIMEOUT: float = 60.0
 
 
-# -- beyond Gram matrices (styletransfer.style_losses, styletransfer.parameterization) ------------
+# -- beyond Gram matrices (extensions.style_losses, extensions.parameterization) ------------
 #: What "same style" means: the paper's Gram matrices, mean + covariance (Gaussian Wasserstein-2),
 #: sliced Wasserstein (random 1-D projections), per-channel histograms (Risser et al. 2017).
 STYLE_LOSSES: tuple[str, ...] = ("gram", "meancov", "sliced", "histogram")

@@ -328,7 +328,7 @@ def optimize(
         (the default, ``constants.DEFAULT_BOUNDS``).
         Adam always clips after each step. With ``problem.parameterization`` other than
         ``"pixels"`` the penalty acts on the decoded pixels for both optimisers (see
-        :mod:`styletransfer.parameterization`) and this option does not apply.
+        :mod:`styletransfer.extensions.parameterization`) and this option does not apply.
     lbfgs_first_step : float, optional
         Root-mean-square size, in grey levels per pixel, of L-BFGS's first step. ``None``
         (default) keeps scipy's first step, of total length 1: a tiny fraction of a grey level
@@ -352,7 +352,7 @@ def optimize(
         adam_options=adam_options, callback_every=callback_every, lbfgs_memory=lbfgs_memory, seed=seed,
         checkpoint_every=checkpoint_every, lbfgs_first_step=lbfgs_first_step,
     )
-    from .parameterization import parameterize
+    from .extensions.parameterization import parameterize
 
     problem = parameterize(problem)  # the problem itself unless it optimises a pyramid or spectrum
     x0 = problem.init_image(init, seed=seed).astype(np.float32)

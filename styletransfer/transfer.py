@@ -17,11 +17,11 @@ from . import constants as C
 from .checks import choice, display_name, finite_number, whole_number
 from .errors import ImageError, ParameterError
 from .estimate import check_fits
+from .extensions.parameterization import check_parameterization
+from .extensions.style_losses import check_style_loss, make_style_loss
 from .features import FeatureExtractor, layer_names
 from .images import ImageLike, pixel_bounds, preprocess, resize_image
 from .losses import content_loss, normalized_layer_weights, total_variation_loss
-from .parameterization import check_parameterization
-from .style_losses import check_style_loss, make_style_loss
 from .samples import as_image, resolve_source
 
 __all__ = ["StyleTransfer", "check_weight", "check_problem_options", "init_image", "INIT_CHOICES"]
@@ -137,11 +137,11 @@ class StyleTransfer:
     seed : int
         Seed of random weights (and of the sliced loss's directions).
     style_loss : {"gram", "meancov", "sliced", "histogram"}
-        What "same style" means (:mod:`styletransfer.style_losses`): the paper's Gram matrices
+        What "same style" means (:mod:`styletransfer.extensions.style_losses`): the paper's Gram matrices
         (default), mean and covariance (Gaussian Wasserstein-2), sliced Wasserstein, or
         per-channel histograms.
     parameterization : {"pixels", "pyramid", "fourier"}
-        What the optimiser changes (:mod:`styletransfer.parameterization`): the pixels (the
+        What the optimiser changes (:mod:`styletransfer.extensions.parameterization`): the pixels (the
         paper, default), a Laplacian pyramid, or a decorrelated, scaled Fourier basis.
     """
 

@@ -25,3 +25,16 @@ def load_benchmark(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def numeric_grad(fn, x, eps: float = 1e-6):
+    """Central finite differences of a scalar NumPy function ``fn`` at ``x``."""
+    import numpy as np
+
+    x = np.asarray(x)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[index] = eps
+        grad[index] = (fn(x + step) - fn(x - step)) / (2 * eps)
+    return grad

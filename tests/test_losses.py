@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import numeric_grad
 
 from styletransfer.losses import (
     content_loss,
@@ -30,16 +31,6 @@ def _value_and_grad(fn, *args):
         tape.watch(tensors[0])
         value = fn(*tensors)
     return value.numpy(), tape.gradient(value, tensors[0]).numpy()
-
-
-def _numeric_grad(fn, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central finite differences of a scalar NumPy function."""
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[index] = eps
-        grad[index] = (fn(x + step) - fn(x - step)) / (2 * eps)
-    return grad
 
 
 # -- NumPy reference -------------------------------------------------------------------------------
@@ -112,7 +103,7 @@ def test_style_layer_loss(rng, shape):
     target = np_gram(_features(rng, shape))
     value, grad = _value_and_grad(lambda x, a: style_layer_loss(gram_matrix(x), a), f, target)
     np.testing.assert_allclose(value, np_style_layer(f, target), rtol=1e-10)
-    numeric = _numeric_grad(lambda x: np_style_layer(x, target), f)
+    numeric = numeric_grad(lambda x: np_style_layer(x, target), f)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
     # Hand-derived: dE/dF = F (G - A) / (N^2 M) per image, divided by the batch size.
     b, h, w, n = shape
@@ -150,7 +141,7 @@ def test_style_loss_with_layer_weights(rng):
     args = [feats[k] for k in names] + [targets[k] for k in names]
     value, grad = _value_and_grad(from_list, *args)
     np.testing.assert_allclose(value, np_total(feats[names[0]]), rtol=1e-10)
-    np.testing.assert_allclose(grad, _numeric_grad(np_total, feats[names[0]]), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(grad, numeric_grad(np_total, feats[names[0]]), rtol=1e-5, atol=1e-8)
     # Only the listed layers count: a zero weight removes a layer.
     grams = {k: gram_matrix(tf.constant(v)) for k, v in feats.items()}
     tgt = {k: tf.constant(v) for k, v in targets.items()}
@@ -187,7 +178,7 @@ def test_total_variation(rng, shape):
     expected[:, :, 1:] += dh
     expected[:, :, :-1] -= dh
     np.testing.assert_allclose(grad, expected, rtol=1e-10, atol=1e-15)
-    np.testing.assert_allclose(grad, _numeric_grad(np_tv, x, eps=1e-3), rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(grad, numeric_grad(np_tv, x, eps=1e-3), rtol=1e-5, atol=1e-12)
     # A constant shift (the mean pixel) changes nothing; a flat image has no variation.
     np.testing.assert_allclose(total_variation_loss(tf.constant(x + 100.0)).numpy(), value, rtol=1e-9)
     assert total_variation_loss(tf.zeros(shape, tf.float64)).numpy() == 0

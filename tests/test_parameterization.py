@@ -9,8 +9,8 @@ from helpers import one_line
 
 from styletransfer import constants as C
 from styletransfer.errors import ParameterError
+from styletransfer.extensions.parameterization import Parameterized, make_parameterization, parameterize
 from styletransfer.images import pixel_bounds
-from styletransfer.parameterization import Parameterized, make_parameterization, parameterize
 from styletransfer.samples import load_sample
 from styletransfer.transfer import StyleTransfer
 

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import scipy.linalg
 import tensorflow as tf
-from helpers import one_line
+from helpers import numeric_grad, one_line
 
 from styletransfer import constants as C
 from styletransfer.errors import ParameterError
-from styletransfer.style_losses import (
+from styletransfer.extensions.style_losses import (
     GramLoss,
     HistogramLoss,
     MeanCovLoss,
@@ -40,23 +40,13 @@ def _tf_value_and_grad(loss, features, scale, target):
     return float(value), tape.gradient(value, x).numpy()
 
 
-def _finite_differences(fun, x, h=1e-5):
-    x = np.asarray(x, np.float64)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[i] = h
-        grad[i] = (fun(x + step) - fun(x - step)) / (2 * h)
-    return grad
-
-
 def _check(loss, reference, rng, *, scale=1.0, rtol=1e-4, shape=SHAPE):
     features, style = _features(rng, shape), _features(rng, STYLE_SHAPE, shift=0.3)
     target = loss.target(tf.constant(style), int(np.prod(shape[1:3])))
     value, grad = _tf_value_and_grad(loss, features * scale, scale, target)
     expected = reference(features.astype(np.float64), style.astype(np.float64))
     np.testing.assert_allclose(value, expected, rtol=rtol)
-    numeric = _finite_differences(lambda f: reference(f, style.astype(np.float64)), features) / scale
+    numeric = numeric_grad(lambda f: reference(f, style.astype(np.float64)), features.astype(np.float64), 1e-5) / scale
     np.testing.assert_allclose(grad, numeric, rtol=2e-2, atol=2e-3 * np.abs(numeric).max())
     return features, style, target
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from styletransfer import constants as C
-from styletransfer.cli import main
+from styletransfer.cli.job import RunOptions, validate
+from styletransfer.cli.main import main
 from styletransfer.errors import ParameterError
-from styletransfer.runner import RunOptions, validate
+from styletransfer.extensions.spatial import MultiStyleTransfer
 from styletransfer.samples import load_sample
-from styletransfer.spatial import MultiStyleTransfer
 
 TINY = ["--size", "32", "--evals", "3", "--weights", "random", "--no-progress"]
 
@@ -47,7 +47,7 @@ def test_masks_need_the_gram_loss():
 
 
 def test_presets_carry_style_loss_and_parameterization():
-    from styletransfer.presets import PRESETS, preset_options
+    from styletransfer.extensions.presets import PRESETS, preset_options
 
     for name in PRESETS:
         problem, _ = preset_options(name, (64, 64))
@@ -60,7 +60,7 @@ def test_presets_carry_style_loss_and_parameterization():
 @pytest.mark.slow
 def test_sliders_switch_the_style_loss_and_the_parameterization():
     pytest.importorskip("ipywidgets")
-    from styletransfer.widgets import explore
+    from styletransfer.live.widgets import explore
 
     view = explore("chelsea", "starry_night", size=32, weights="random", evals_per_run=3, run_on_change=False,
                    debounce=0.0)

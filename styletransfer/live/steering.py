@@ -28,13 +28,13 @@ from .. import constants as C
 from ..checks import whole_number
 from ..errors import ParameterError
 from ..estimate import check_fits
+from ..extensions.parameterization import check_parameterization
+from ..extensions.style_losses import check_style_loss
 from ..features import layer_name
 from ..images import ImageLike, deprocess, resize_image
 from ..optimize import Result
-from ..parameterization import check_parameterization
 from ..record import save_result
 from ..samples import as_image
-from ..style_losses import check_style_loss
 from ..transfer import StyleTransfer, check_weight
 
 __all__ = ["Steerer"]

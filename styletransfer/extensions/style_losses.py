@@ -34,9 +34,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from . import constants as C
-from .errors import ParameterError
-from .losses import gram_matrix, style_layer_loss
+from .. import constants as C
+from ..errors import ParameterError
+from ..losses import gram_matrix, style_layer_loss
 
 __all__ = ["StyleLoss", "GramLoss", "MeanCovLoss", "SlicedLoss", "HistogramLoss", "STYLE_LOSS_CLASSES",
            "make_style_loss", "check_style_loss", "resample_sorted", "histogram_quantiles"]

@@ -36,8 +36,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from . import constants as C
-from .errors import ParameterError
+from .. import constants as C
+from ..errors import ParameterError
 
 __all__ = ["check_parameterization", "Pixels", "Pyramid", "Fourier", "PARAMETERIZATION_CLASSES",
            "make_parameterization", "Parameterized", "parameterize"]
@@ -194,7 +194,7 @@ class Parameterized:
         return np.full(self.shape, -np.inf, np.float32), np.full(self.shape, np.inf, np.float32)
 
     def loss_and_grad(self, z):
-        from .optimize import range_penalty
+        from ..optimize import range_penalty
 
         x = self.decode(z)
         total, terms, grad = self.problem.loss_and_grad(x)
