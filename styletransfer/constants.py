@@ -22,6 +22,8 @@ __all__ = [
     "DEFAULT_CONTENT_WEIGHT",
     "DEFAULT_STYLE_WEIGHT",
     "DEFAULT_TV_WEIGHT",
+    "STRENGTH_LOG10_RATIO",
+    "DEFAULT_STRENGTH",
     "DEFAULT_POOLING",
     "DEFAULT_SIZE",
     "DEFAULT_MAX_EVALS",
@@ -111,6 +113,11 @@ FIGURE1_CONTENT_LAYERS: tuple[str, ...] = tuple(f"block{b}_conv2" for b in range
 DEFAULT_CONTENT_WEIGHT: float = 1.0
 #: Style weight beta.
 DEFAULT_STYLE_WEIGHT: float = 10.0
+#: log10(beta/alpha) at style strength 0 (the photo) and 1 (the painting); strength maps
+#: log-linearly in between (``styletransfer.strength``), so 0.5 is the default ratio 10.
+STRENGTH_LOG10_RATIO: tuple[float, float] = (-2.0, 4.0)
+#: The style strength of the default weights (beta/alpha = 10).
+DEFAULT_STRENGTH: float = 0.5
 #: Total-variation weight (smoothness; not in the 2015 paper, used by every later implementation).
 DEFAULT_TV_WEIGHT: float = 1e-2
 #: Pooling between VGG blocks: average (the paper) or max (VGG as trained).
