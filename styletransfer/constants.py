@@ -69,6 +69,13 @@ __all__ = [
     "ESTIMATE_DEFAULT_OVERHEAD",
     "ESTIMATE_SETUP_SECONDS",
     "ESTIMATE_CALIBRATION_SIZES",
+    "APP_FOLDER",
+    "APP_MAX_UPLOAD_BYTES",
+    "APP_HEARTBEAT_MS",
+    "APP_PAGE_TIMEOUT",
+    "APP_PAGE_TIMEOUT_ENV_VAR",
+    "APP_CULL_IDLE_TIMEOUT",
+    "APP_CULL_INTERVAL",
 ]
 
 #: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
@@ -243,3 +250,21 @@ LIVE_PREVIEW_INTERVAL: float = 0.5
 LIVE_DEBOUNCE: float = 0.3
 #: Seconds without data after which a download (weights, samples) gives up.
 DOWNLOAD_TIMEOUT: float = 60.0
+
+# -- web app (Voila) ---------------------------------------------------------------------------
+#: Folder under the system temporary folder that holds one sub-folder per visitor of the app.
+APP_FOLDER: str = "styletransfer-app"
+#: Largest uploaded file accepted by the app (the image loader then checks the pixel count).
+APP_MAX_UPLOAD_BYTES: int = 25_000_000
+#: How often an open page tells its kernel it is still there (milliseconds).
+APP_HEARTBEAT_MS: int = 2000
+#: Seconds without a sign of the page after which a running optimisation is stopped (the tab was
+#: closed or reloaded). Generous: browsers slow the timers of background tabs to once a second,
+#: and after five hidden minutes to once a minute.
+APP_PAGE_TIMEOUT: float = 30.0
+#: Environment variable that overrides APP_PAGE_TIMEOUT (the browser tests use a short one).
+APP_PAGE_TIMEOUT_ENV_VAR: str = "STYLETRANSFER_APP_PAGE_TIMEOUT"
+#: Voila's kernel culling for `make app` and the README: a kernel idle this many seconds without
+#: a page (a closed or reloaded tab) is shut down, checked every APP_CULL_INTERVAL seconds.
+APP_CULL_IDLE_TIMEOUT: int = 60
+APP_CULL_INTERVAL: int = 15
