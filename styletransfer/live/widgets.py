@@ -131,6 +131,7 @@ class Explorer:
         steerer.subscribe(self._on_event)
         self._update_readouts()
         self._show_status(steerer.status)
+        self._sync_buttons(running=steerer.running)
         self.widget = self._layout(W, title)
         _OPEN.add(self)
 
