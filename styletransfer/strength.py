@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+from .checks import finite_number
 from .constants import DEFAULT_CONTENT_WEIGHT, DEFAULT_STYLE_WEIGHT, STRENGTH_LOG10_RATIO
 from .errors import ParameterError
 
@@ -27,11 +28,8 @@ __all__ = ["check_strength", "strength_weights", "strength_of", "resolve_strengt
 
 def check_strength(strength: float) -> float:
     """Return ``strength`` as a float, or raise a one-line error unless it is a number in [0, 1]."""
-    try:
-        value = float(strength)
-    except (TypeError, ValueError):
-        raise ParameterError(f"strength must be a number from 0 (photo) to 1 (painting), got {strength!r}") from None
-    if not 0.0 <= value <= 1.0:  # also rejects NaN
+    value = finite_number("strength", strength)  # a number, not NaN, infinite or negative
+    if value > 1.0:
         raise ParameterError(f"strength must be from 0 (photo) to 1 (painting), got {strength!r}")
     return value
 

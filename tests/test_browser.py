@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -326,3 +327,44 @@ def test_reload_mid_run_leaves_no_kernel_behind(open_app, server):
     assert after_reloads == baseline + 2
     assert settled == baseline, f"orphaned kernels not culled: {settled} running, {baseline} expected"
     app.run_to_done()  # the server still serves, and the page that is open still works
+
+
+def test_jupyterlab_notebook_explore_widget_works_after_run_all(browser, tmp_path):
+    """JupyterLab 4: Run All on the sliders notebook, then steer its explore widget."""
+    pytest.importorskip("jupyterlab")
+    names = ("08_interactive_weights.ipynb", "07_interactive_weights.ipynb")  # renamed in this round
+    notebook = next(ROOT / "notebooks" / n for n in names if (ROOT / "notebooks" / n).exists())
+    folder = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", folder)  # Lab autosaves outputs: keep them out of the repository
+    port = _free_port()
+    env = dict(os.environ, STYLETRANSFER_QUICK="1", STYLETRANSFER_OFFLINE="1", PYTHONUNBUFFERED="1")
+    with open(ARTIFACTS / "jupyterlab.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+             "--IdentityProvider.token=", "--ServerApp.password=", "--LabApp.expose_app_in_browser=True",
+             f"--ServerApp.root_dir={folder}"], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_port(port, process, START_TIMEOUT)
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook.name}", timeout=START_TIMEOUT * 1000)
+            page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
+                                   timeout=START_TIMEOUT * 1000)
+            page.wait_for_function("document.querySelector('.jp-Notebook-ExecutionIndicator')"
+                                   " || document.querySelector('.jp-KernelStatus')", timeout=START_TIMEOUT * 1000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            strength = page.wait_for_selector(".st-strength [role=slider]", timeout=4 * START_TIMEOUT * 1000)
+            status = page.locator(".st-status").last
+            page.wait_for_function("el => el.innerText.includes('Ready') || el.innerText.includes('Done')",
+                                   arg=status.element_handle(), timeout=4 * START_TIMEOUT * 1000)
+            steps = status.evaluate("el => +(/step (\\d+)/.exec(el.innerText) || [0, 0])[1]")
+            strength.scroll_into_view_if_needed()
+            strength.focus()
+            for _ in range(4):
+                strength.press("ArrowRight")
+            page.wait_for_function("([el, n]) => /Done/.test(el.innerText) && +/step (\\d+)/.exec(el.innerText)[1] > n",
+                                   arg=[status.element_handle(), steps], timeout=START_TIMEOUT * 1000)
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab_explore.png"), full_page=False)
+            context.close()
+        finally:
+            _terminate(process)

@@ -44,7 +44,7 @@ def test_bad_strength_is_one_line(bad):
     if bad is None:
         assert resolve_strength(None, None, None) == (DEFAULT_CONTENT_WEIGHT, DEFAULT_STYLE_WEIGHT)
         return
-    with pytest.raises(ParameterError, match="strength must be") as info:
+    with pytest.raises(ParameterError, match="^strength must be") as info:
         strength_weights(bad)
     assert "\n" not in str(info.value)
 

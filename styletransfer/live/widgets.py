@@ -76,6 +76,7 @@ class Explorer:
         self.strength = labelled_slider(W.FloatSlider(
             value=round(strength_of(settings["content_weight"], settings["style_weight"]), 2), min=0, max=1,
             step=0.05, readout_format=".2f"), "style strength", "st-strength")
+        self.strength.layout.width, self.strength.style.description_width = "330px", "110px"  # fits between its ends
         self.alpha = labelled_slider(_log(W, settings["content_weight"], -3, 3), "alpha (content weight)", "st-alpha")
         self.beta = labelled_slider(_log(W, settings["style_weight"], -2, 5), "beta (style weight)", "st-beta")
         self.tv = labelled_slider(_log(W, settings["tv_weight"], -5, 0), "TV (smoothness)", "st-tv")
