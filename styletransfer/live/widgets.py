@@ -222,12 +222,19 @@ class Explorer:
         self.style_view.value = png_bytes(as_image(self.steerer.style_source, **thumb))
 
     def _sync_weights(self) -> None:
-        """Show the steerer's alpha/beta on all sliders without sending them back as changes."""
+        """Show the steerer's alpha/beta on all sliders without sending them back as changes.
+
+        A slider is only moved when it is off by more than rounding: resending a value the page
+        already shows would pull back a handle the visitor is still moving with the keyboard.
+        """
         settings = self.steerer.settings
+        targets = ((self.alpha, settings["content_weight"]), (self.beta, settings["style_weight"]),
+                   (self.strength, round(strength_of(settings["content_weight"], settings["style_weight"]) * 20) / 20))
         self._syncing = True
         try:
-            self.alpha.value, self.beta.value = settings["content_weight"], settings["style_weight"]
-            self.strength.value = round(strength_of(settings["content_weight"], settings["style_weight"]) * 20) / 20
+            for slider, value in targets:
+                if not math.isclose(slider.value, value, rel_tol=0.02, abs_tol=0.026):
+                    slider.value = value
         finally:
             self._syncing = False
 
@@ -283,7 +290,10 @@ class Explorer:
                 self._show_sources()
         elif event == "status":
             self._show_status(str(payload))
-        self._sync_buttons(running=steerer.running)
+        # Stop makes sense while the worker paints or prepares; statuses like "ready" come last in a job.
+        busy = event == "preview" or (event == "status" and str(payload) == "running") or (
+            event == "status" and str(payload).startswith(("building", "preparing")))
+        self._sync_buttons(running=busy)
 
     def _refresh_downloads(self) -> None:
         self.downloads_made += 1
