@@ -8,6 +8,7 @@ events with timeouts, never on sleeps.
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 import json
 import re
@@ -253,16 +254,22 @@ def test_strength_slider_sets_alpha_and_beta_and_follows_them(make, spy):
     assert ex.names.rules["st-beta"]["valuetext"] == "1", "screen readers hear the weight, not its exponent"
 
 
+def _upload(name: str, content: bytes, mime: str) -> dict:
+    """One entry of ``FileUpload.value``, as ipywidgets makes it from a browser's file."""
+    return {"name": name, "type": mime, "size": len(content), "content": memoryview(content),
+            "last_modified": datetime.datetime.now(datetime.timezone.utc)}
+
+
 def test_upload_is_checked_like_the_command_line(make, tmp_path):
     ex = make()
     before = ex.steerer.content_source.copy()
-    ex.content_picker.upload.value = ({"name": "notes.txt", "content": b"hello", "type": "text/plain", "size": 5, "last_modified": 0},)
+    ex.content_picker.upload.value = (_upload("notes.txt", b"hello", "text/plain"),)
     assert "notes.txt" in ex.message.value and "not a readable image" in ex.message.value
     assert "\n" not in ex.message.value and str(ex.folder.path) not in ex.message.value
     assert np.array_equal(ex.steerer.content_source, before), "a bad upload changes nothing"
     buffer = io.BytesIO()
     Image.fromarray(np.full((40, 60, 3), 200, np.uint8)).save(buffer, format="PNG")
-    ex.content_picker.upload.value = ({"name": "grey.png", "content": buffer.getvalue(), "type": "image/png", "size": len(buffer.getvalue()), "last_modified": 0},)
+    ex.content_picker.upload.value = (_upload("grey.png", buffer.getvalue(), "image/png"),)
     assert ex.message.value == ""
     assert ex.steerer.wait_idle(TIMEOUT)
     assert ex.steerer.content_source.mean() == pytest.approx(200, abs=1)
