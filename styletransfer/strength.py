@@ -12,7 +12,12 @@ default (beta/alpha = 10), 0 keeps the photo (beta/alpha = 0.01) and 1 gives the
 texture (beta/alpha = 10,000). Because the loss terms do not grow with the image, the same
 strength balances content and style alike at every size: a 256 px preview and a 1024 px render at
 one strength look alike (``tests/test_strength.py`` measures the unweighted term ratio across
-128-1024 px). :func:`strength_of` is the inverse, for showing a given alpha/beta on the knob.
+128-1024 px: within 1.13x). :func:`strength_of` is the inverse, for showing alpha/beta on the knob.
+
+Measured with the seeded random-weight VGG19 (128 px, 60 L-BFGS evaluations from the photo, mean
+change from the photo in grey levels): strength 0: 14, 0.1: 28, 0.25: 46, 0.5: 50, 0.75-1: 51. With
+random weights the picture saturates from about 0.4; the ImageNet network's balance point may lie
+elsewhere on the same scale, which the range (10^-2 .. 10^4) is wide enough to cover.
 """
 
 from __future__ import annotations
