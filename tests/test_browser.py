@@ -242,8 +242,10 @@ def test_upload_choose_run_steer_and_download(open_app, tmp_path):
     before = content.get_attribute("src")
     app.upload("content", photo)
     page.wait_for_function("([img, old]) => img.src !== old", arg=[content.element_handle(), before], timeout=120_000)
+    style = page.locator("img.st-style")
+    before = style.get_attribute("src")
     page.locator(".st-gallery-style select").select_option(label="The Scream (1893) (Edvard Munch)")
-    app.wait_status("Back to the photo", timeout=120)
+    page.wait_for_function("([img, old]) => img.src !== old", arg=[style.element_handle(), before], timeout=120_000)
 
     app.run_to_done()
     first = app.pixels()
@@ -346,7 +348,7 @@ def test_jupyterlab_notebook_explore_widget_works_after_run_all(browser, tmp_pat
     with open(ARTIFACTS / "jupyterlab.log", "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-             "--IdentityProvider.token=", "--ServerApp.password=", "--LabApp.expose_app_in_browser=True",
+             "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root", "--LabApp.expose_app_in_browser=True",
              f"--ServerApp.root_dir={folder}"], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_for_port(port, process, START_TIMEOUT)

@@ -71,6 +71,8 @@ class Explorer:
         self.steerer, self.plot_interval, self._last_plot = steerer, float(plot_interval), -math.inf
         self.page_timeout, self._last_beat, self._syncing, self._changed_idle = page_timeout, None, False, False
         self._restyling, self.downloads_made = False, 0
+        # The weights as last asked for: the steerer applies them later, in its worker thread.
+        self._target = {k: steerer.settings[k] for k in ("content_weight", "style_weight", "tv_weight")}
         self.folder = VisitorFolder()
         settings = steerer.settings
         self.strength = labelled_slider(W.FloatSlider(
@@ -190,6 +192,7 @@ class Explorer:
             return
         self._start_heartbeat()
         self.steerer.update(**changes)
+        self._target.update({k: v for k, v in changes.items() if k in self._target})
         self._restyling = self.steerer.run_on_change
         self._changed_idle = not self.steerer.run_on_change
         self._update_readouts()
@@ -227,7 +230,7 @@ class Explorer:
         A slider is only moved when it is off by more than rounding: resending a value the page
         already shows would pull back a handle the visitor is still moving with the keyboard.
         """
-        settings = self.steerer.settings
+        settings = self._target
         targets = ((self.alpha, settings["content_weight"]), (self.beta, settings["style_weight"]),
                    (self.strength, round(strength_of(settings["content_weight"], settings["style_weight"]) * 20) / 20))
         self._syncing = True
@@ -241,10 +244,10 @@ class Explorer:
     def _update_readouts(self) -> None:
         if not self._syncing:
             self._sync_weights()
-        alpha, beta = self.steerer.settings["content_weight"], self.steerer.settings["style_weight"]
+        alpha, beta = self._target["content_weight"], self._target["style_weight"]
         self.ratio.value = (f"<span style='margin-left:156px'>beta/alpha = <b>{plain_number(beta / max(alpha, 1e-30))}"
                             "</b> (only the ratio changes the picture)</span>")
-        values = {"alpha": alpha, "beta": beta, "tv": self.steerer.settings["tv_weight"]}
+        values = {"alpha": alpha, "beta": beta, "tv": self._target["tv_weight"]}
         for key, value in values.items():
             self.readouts[key].value = plain_number(value)
         if self.names is not None:
@@ -253,8 +256,7 @@ class Explorer:
             for key, value in values.items():
                 rules[f"st-{key}"] = {**rules[f"st-{key}"], "valuetext": plain_number(value)}
             self.names.rules = rules
-        self.hint.value = ("<span style='color:#8a3b00'>Settings changed: press <b>Run</b> to restyle.</span>"
-                           if self._changed_idle else "")
+        self._show_hint()
 
     # -- heartbeat: the page is still there ------------------------------------------------------
     def _start_heartbeat(self) -> None:
@@ -318,7 +320,11 @@ class Explorer:
         if self._restyling and state in ("running", "ready", "stopped"):
             state = "restyling"
         self.status.value = plain_status(state, self.steerer, progress)
-        self._update_readouts()
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        self.hint.value = ("<span style='color:#8a3b00'>Settings changed: press <b>Run</b> to restyle.</span>"
+                           if self._changed_idle else "")
 
 
 def _log(W, value: float, low: int, high: int):
