@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint notebooks-strip nav bench clean
+.PHONY: venv demo test lint notebooks-strip nav bench clean app lab
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,17 @@ demo: $(STAMP)
 ## The whole test suite: library, CLI, notebooks (quick mode), widgets, browser test, lint.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## The web app for a workshop room (port 8866). Idle kernels of closed or reloaded tabs are culled
+## after a minute; APP_FLAGS=--Voila.ip=127.0.0.1 keeps it on this machine.
+CULL := --MappingKernelManager.cull_idle_timeout=60 --MappingKernelManager.cull_interval=15
+APP_FLAGS ?=
+app: $(STAMP)
+	$(BIN)/voila notebooks/app.ipynb --port=8866 --Voila.ip=0.0.0.0 --no-browser $(CULL) $(APP_FLAGS)
+
+## JupyterLab on the notebooks, with the same kernel culling.
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/ $(CULL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check styletransfer tests notebooks tools benchmarks

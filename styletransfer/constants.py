@@ -22,6 +22,8 @@ __all__ = [
     "DEFAULT_CONTENT_WEIGHT",
     "DEFAULT_STYLE_WEIGHT",
     "DEFAULT_TV_WEIGHT",
+    "STRENGTH_LOG10_RATIO",
+    "DEFAULT_STRENGTH",
     "DEFAULT_POOLING",
     "DEFAULT_SIZE",
     "DEFAULT_MAX_EVALS",
@@ -77,6 +79,13 @@ __all__ = [
     "PYRAMID_MIN_SIDE",
     "FOURIER_DECAY",
     "COLOR_CORRELATION_SVD_SQRT",
+    "APP_FOLDER",
+    "APP_MAX_UPLOAD_BYTES",
+    "APP_HEARTBEAT_MS",
+    "APP_PAGE_TIMEOUT",
+    "APP_PAGE_TIMEOUT_ENV_VAR",
+    "APP_CULL_IDLE_TIMEOUT",
+    "APP_CULL_INTERVAL",
 ]
 
 #: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
@@ -121,6 +130,11 @@ FIGURE1_CONTENT_LAYERS: tuple[str, ...] = tuple(f"block{b}_conv2" for b in range
 DEFAULT_CONTENT_WEIGHT: float = 1.0
 #: Style weight beta.
 DEFAULT_STYLE_WEIGHT: float = 10.0
+#: log10(beta/alpha) at style strength 0 (the photo) and 1 (the painting); strength maps
+#: log-linearly in between (``styletransfer.strength``), so 0.5 is the default ratio 10.
+STRENGTH_LOG10_RATIO: tuple[float, float] = (-2.0, 4.0)
+#: The style strength of the default weights (beta/alpha = 10).
+DEFAULT_STRENGTH: float = 0.5
 #: Total-variation weight (smoothness; not in the 2015 paper, used by every later implementation).
 DEFAULT_TV_WEIGHT: float = 1e-2
 #: Pooling between VGG blocks: average (the paper) or max (VGG as trained).
@@ -276,3 +290,20 @@ COLOR_CORRELATION_SVD_SQRT: tuple[tuple[float, float, float], ...] = (
     (0.27, 0.00, -0.05),
     (0.27, -0.09, 0.03),
 )
+# -- web app (Voila) ---------------------------------------------------------------------------
+#: Folder under the system temporary folder that holds one sub-folder per visitor of the app.
+APP_FOLDER: str = "styletransfer-app"
+#: Largest uploaded file accepted by the app (the image loader then checks the pixel count).
+APP_MAX_UPLOAD_BYTES: int = 25_000_000
+#: How often an open page tells its kernel it is still there (milliseconds).
+APP_HEARTBEAT_MS: int = 2000
+#: Seconds without a sign of the page after which a running optimisation is stopped (the tab was
+#: closed or reloaded). Generous: browsers slow the timers of background tabs to once a second,
+#: and after five hidden minutes to once a minute.
+APP_PAGE_TIMEOUT: float = 30.0
+#: Environment variable that overrides APP_PAGE_TIMEOUT (the browser tests use a short one).
+APP_PAGE_TIMEOUT_ENV_VAR: str = "STYLETRANSFER_APP_PAGE_TIMEOUT"
+#: Voila's kernel culling for `make app` and the README: a kernel idle this many seconds without
+#: a page (a closed or reloaded tab) is shut down, checked every APP_CULL_INTERVAL seconds.
+APP_CULL_IDLE_TIMEOUT: int = 60
+APP_CULL_INTERVAL: int = 15

@@ -23,6 +23,7 @@ from .features import FeatureExtractor, layer_names
 from .images import ImageLike, pixel_bounds, preprocess, resize_image
 from .losses import content_loss, normalized_layer_weights, total_variation_loss
 from .samples import as_image, resolve_source
+from .strength import resolve_strength
 
 __all__ = ["StyleTransfer", "check_weight", "check_problem_options", "init_image", "INIT_CHOICES"]
 
@@ -125,7 +126,11 @@ class StyleTransfer:
     style_layer_weights : sequence of float, optional
         One weight per style layer, normalised to sum to one (default: equal).
     content_weight, style_weight, tv_weight : float
-        alpha, beta and the total-variation weight.
+        alpha, beta and the total-variation weight (defaults 1, 10 and 0.01).
+    strength : float, optional
+        Style strength from 0 (the photo) to 1 (the painting) instead of alpha and beta, on the
+        size-independent scale of :func:`styletransfer.strength.strength_weights` (0.5 is the
+        default alpha and beta).
     weights : str, os.PathLike or WeightsSpec
         ``"auto"`` (default: ImageNet, else random with a warning), ``"imagenet"``, ``"random"``
         or a file path.
@@ -155,9 +160,10 @@ class StyleTransfer:
         content_layers: Sequence[str] = C.DEFAULT_CONTENT_LAYERS,
         style_layers: Sequence[str] = C.DEFAULT_STYLE_LAYERS,
         style_layer_weights: Sequence[float] | None = None,
-        content_weight: float = C.DEFAULT_CONTENT_WEIGHT,
-        style_weight: float = C.DEFAULT_STYLE_WEIGHT,
+        content_weight: float | None = None,
+        style_weight: float | None = None,
         tv_weight: float = C.DEFAULT_TV_WEIGHT,
+        strength: float | None = None,
         weights=C.DEFAULT_WEIGHTS,
         pooling: str = C.DEFAULT_POOLING,
         normalize_features: bool = True,
@@ -165,6 +171,7 @@ class StyleTransfer:
         style_loss: str = C.DEFAULT_STYLE_LOSS,
         parameterization: str = C.DEFAULT_PARAMETERIZATION,
     ) -> None:
+        content_weight, style_weight = resolve_strength(strength, content_weight, style_weight)
         options = check_problem_options(
             size=size, style_size=style_size, content_layers=content_layers, style_layers=style_layers,
             style_layer_weights=style_layer_weights, content_weight=content_weight, style_weight=style_weight,
@@ -223,9 +230,12 @@ class StyleTransfer:
         return float(self._tv.numpy())
 
     def set_weights(
-        self, *, content_weight: float | None = None, style_weight: float | None = None, tv_weight: float | None = None
+        self, *, content_weight: float | None = None, style_weight: float | None = None, tv_weight: float | None = None,
+        strength: float | None = None,
     ) -> None:
-        """Change alpha, beta and/or the TV weight; the compiled loss picks them up at once."""
+        """Change alpha, beta and/or the TV weight (or alpha and beta through ``strength``) at once."""
+        if strength is not None:
+            content_weight, style_weight = resolve_strength(strength, content_weight, style_weight)
         for name, value, var in (
             ("content_weight", content_weight, self._alpha),
             ("style_weight", style_weight, self._beta),

@@ -1,26 +1,40 @@
-"""The sliders in a real browser: Voila serves notebooks/app.ipynb, headless Chromium moves a slider.
+"""The web app in a real browser: Voila serves notebooks/app.ipynb, headless Chromium uses it.
 
-Needs Debian's ``chromium`` at /usr/bin/chromium (``.ci/run`` installs it) and Playwright's Python
-package; no browser is downloaded. A screenshot is kept in ``test-artifacts/``.
+Journeys: upload a photo -> choose a painting -> Run -> move the style strength -> the picture
+changes -> Download gives a valid PNG and its record; a bad upload (a text file, a huge image)
+gives one line and the app stays usable; two tabs stay independent; an 800 px window shows every
+control; a reload mid-run leaves no kernel behind (Voila's culling, with short times here) and
+the server still serves. The accessibility engine axe-core (``tests/browser``, ``npm ci``) checks
+the page: no serious or critical violations.
+
+Needs Debian's ``chromium`` at /usr/bin/chromium and Playwright's Python package (no browser is
+downloaded). Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-START_TIMEOUT = 180.0  # Voila start + kernel + TensorFlow import + problem build, on a busy 2-core machine
+START_TIMEOUT = 240.0  # Voila + kernel + TensorFlow import + problem build, on a busy 2-core machine
+CULL_IDLE, CULL_INTERVAL, PAGE_TIMEOUT = 8, 2, 4  # short versions of the app's 60 s / 15 s / 30 s
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,6 +50,11 @@ PIXEL_SUM = """img => {
   const d = ctx.getImageData(0, 0, c.width, c.height).data;
   let s = 0; for (let i = 0; i < d.length; i++) s += d[i] * ((i % 7) + 1);
   return s;
+}"""
+AXE_RUN = """async () => {
+  const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.id + ': ' + v.help + ' ' + v.nodes.slice(0, 2).map(n => n.html.slice(0, 160)).join(' | '));
 }"""
 
 
@@ -59,7 +78,7 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None
 
 
 def _terminate(process: subprocess.Popen) -> None:
-    """Stop Voila and every process it started (the kernel), by their ids."""
+    """Stop Voila and every process it started (the kernels), by their ids."""
     import psutil
 
     try:
@@ -82,64 +101,277 @@ def _terminate(process: subprocess.Popen) -> None:
         child.kill()
 
 
-@pytest.fixture
-def voila_url(tmp_path):
+def _wait_until(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(1)  # polling a condition with a deadline, not a guess
+
+
+class Server:
+    def __init__(self, url: str, process: subprocess.Popen) -> None:
+        self.url, self.process = url, process
+
+    def started(self) -> int:
+        """How many kernels Voila has started so far (one per page load)."""
+        return (ARTIFACTS / "voila.log").read_text().count("Kernel started")
+
+    def kernels(self) -> int:
+        """How many kernel processes Voila is running now."""
+        import psutil
+
+        return sum(1 for child in psutil.Process(self.process.pid).children(recursive=True)
+                   if "ipykernel" in " ".join(child.cmdline()))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
     pytest.importorskip("voila")
     port = _free_port()
-    env = dict(os.environ, STYLETRANSFER_QUICK="1", STYLETRANSFER_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, STYLETRANSFER_QUICK="1", STYLETRANSFER_OFFLINE="1", PYTHONUNBUFFERED="1",
+               STYLETRANSFER_APP_PAGE_TIMEOUT=str(PAGE_TIMEOUT))
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "voila.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-         str(ROOT / "notebooks" / "app.ipynb")],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE}",
+         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}", str(ROOT / "notebooks" / "app.ipynb")],
+        cwd=tmp_path_factory.mktemp("voila"), env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         _wait_for_port(port, process, START_TIMEOUT)
-        yield f"http://127.0.0.1:{port}/"
+        yield Server(f"http://127.0.0.1:{port}/", process)
     finally:
         _terminate(process)
         log.close()
 
 
-def test_slider_and_run_restyle_the_preview(voila_url):
+@pytest.fixture(scope="module")
+def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
-    timeout_ms = START_TIMEOUT * 1000
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class App:
+    """One tab of the app."""
+
+    def __init__(self, browser, server: Server, *, width: int = 1300) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.load(server.url)
+
+    def load(self, url: str) -> None:
+        self.page.goto(url, wait_until="domcontentloaded", timeout=START_TIMEOUT * 1000)
+        self.preview = self.page.wait_for_selector("img.st-preview", timeout=START_TIMEOUT * 1000)
+        self.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=self.preview,
+                                    timeout=START_TIMEOUT * 1000)
+
+    @property
+    def status(self) -> str:
+        return self.page.locator(".st-status").inner_text()
+
+    def wait_status(self, text: str, timeout: float = START_TIMEOUT) -> None:
+        self.page.wait_for_function("([el, t]) => el.innerText.includes(t)",
+                                    arg=[self.page.locator(".st-status").element_handle(), text], timeout=timeout * 1000)
+
+    def pixels(self) -> int:
+        return self.preview.evaluate(PIXEL_SUM)
+
+    def move_strength(self, presses: int) -> None:
+        handle = self.page.locator(".st-strength [role=slider]")
+        handle.focus()
+        for _ in range(abs(presses)):
+            handle.press("ArrowRight" if presses > 0 else "ArrowLeft")
+
+    def run_to_done(self) -> None:
+        self.page.get_by_role("button", name="Run").click()
+        self.wait_status("Done")
+
+    def download(self, which: str) -> tuple[str, bytes]:
+        with self.page.expect_download(timeout=60_000) as info:
+            self.page.locator(f"a.st-download-{which}").click()
+        download = info.value
+        return download.suggested_filename, Path(download.path()).read_bytes()
+
+    def upload(self, kind: str, path: Path) -> None:
+        with self.page.expect_file_chooser(timeout=30_000) as chooser:  # ipywidgets' input is not in the page
+            self.page.locator(f"button.st-upload-{kind}").click()
+        chooser.value.set_files(str(path))
+
+    def serious_violations(self) -> list[str]:
+        if not AXE.exists():
+            message = f"axe-core is not installed ({AXE}); run: cd tests/browser && npm ci"
+            pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+        self.page.add_script_tag(path=str(AXE))
+        return self.page.evaluate(AXE_RUN)
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def open_app(browser, server):
+    apps = []
+
+    def make(**options) -> App:
+        apps.append(App(browser, server, **options))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        app.close()
+
+
+def test_upload_choose_run_steer_and_download(open_app, tmp_path):
+    app = open_app()
+    page = app.page
+    assert "Demo mode" in page.locator("body").inner_text(), "random weights are said in words a visitor reads"
+    assert "styletransfer fetch" not in page.locator("body").inner_text(), "no developer commands in the page"
+    assert page.title() == "Style transfer: your photo as a painting"
+    assert page.get_by_role("button", name="Stop").is_disabled(), "Stop is off while nothing runs"
+
+    photo = tmp_path / "my photo.png"
+    yy, xx = np.mgrid[0:90, 0:120]
+    Image.fromarray(np.stack([xx * 2, yy * 2, (xx + yy)], -1).astype(np.uint8)).save(photo)
+    content = page.locator("img.st-content")
+    before = content.get_attribute("src")
+    app.upload("content", photo)
+    page.wait_for_function("([img, old]) => img.src !== old", arg=[content.element_handle(), before], timeout=120_000)
+    style = page.locator("img.st-style")
+    before = style.get_attribute("src")
+    page.locator(".st-gallery-style select").select_option(label="The Scream (1893) (Edvard Munch)")
+    page.wait_for_function("([img, old]) => img.src !== old", arg=[style.element_handle(), before], timeout=120_000)
+
+    app.run_to_done()
+    first = app.pixels()
+    app.move_strength(+6)  # 0.50 -> 0.80: beta 10 -> 631
+    app.wait_status("Done")
+    assert app.pixels() != first, "moving the strength slider changed the picture"
+    app.page.get_by_role("button", name="advanced: alpha, beta, smoothness, size, layer").click()
+    page.get_by_text("beta/alpha = 631").wait_for(timeout=30_000)
+    violations = app.serious_violations()
+    app.shot("app_journey.png")
+    assert violations == [], "axe-core: serious or critical accessibility violations:\n" + "\n".join(violations)
+
+    name, png = app.download("png")
+    record_name, record = app.download("json")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and name.endswith(".png") and record_name == name[:-4] + ".json"
+    data = json.loads(record)
+    assert data["parameters"]["style_weight"] == pytest.approx(631, rel=1e-3)
+    assert data["weights"]["random"] is True
+    width, height = Image.open(io.BytesIO(png)).size
+    assert data["output"]["shape"][:2] == [height, width], "the record describes the downloaded picture"
+
+
+def test_bad_uploads_give_one_line_and_the_app_stays_usable(open_app, tmp_path):
+    app = open_app()
+    text = tmp_path / "notes.txt"
+    text.write_text("not a picture\n")
+    app.upload("content", text)
+    message = app.page.locator(".st-message")
+    message.get_by_text("not a readable image").wait_for(timeout=60_000)
+    assert "\n" not in message.inner_text().strip() and "notes.txt" in message.inner_text()
+    assert "/tmp" not in message.inner_text(), "the message names the file, not the server folder"
+
+    huge = tmp_path / "huge.png"
+    Image.new("L", (9000, 8000), 128).save(huge)  # 72 megapixels, a small file
+    app.upload("style", huge)
+    message.get_by_text("too large").wait_for(timeout=60_000)
+    assert "\n" not in message.inner_text().strip() and "huge.png" in message.inner_text()
+    app.shot("app_bad_upload.png")
+    before = app.pixels()
+    app.run_to_done()
+    assert app.pixels() != before, "after two bad uploads the app still paints"
+
+
+def test_two_tabs_are_independent_and_download_different_pictures(open_app):
+    left, right = open_app(), open_app()
+    left.move_strength(+8)
+    right.move_strength(-8)
+    left.wait_status("Done")
+    right.wait_status("Done")
+    (name_left, png_left), (name_right, png_right) = left.download("png"), right.download("png")
+    assert name_left != name_right, "each visitor gets their own file names"
+    assert png_left != png_right, "each tab has its own picture"
+    assert json.loads(left.download("json")[1])["parameters"]["style_weight"] > 100
+    assert json.loads(right.download("json")[1])["parameters"]["style_weight"] < 1
+
+
+def test_an_800_px_window_shows_every_control(open_app):
+    app = open_app(width=800)
+    app.page.get_by_role("button", name="advanced: alpha, beta, smoothness, size, layer").click()
+    app.run_to_done()
+    app.shot("app_800px.png")
+    selectors = [".st-strength [role=slider]", ".st-alpha [role=slider]", ".st-beta [role=slider]",
+                 ".st-size [role=slider]", ".st-upload-content", ".st-upload-style", ".st-gallery-content select",
+                 ".st-gallery-style select", "a.st-download-png", "a.st-download-json", "img.st-preview"]
+    buttons = ["Run", "Stop", "Reset"]
+    boxes = {s: app.page.locator(s).bounding_box() for s in selectors}
+    boxes.update({b: app.page.get_by_role("button", name=b).bounding_box() for b in buttons})
+    cut = {k: box for k, box in boxes.items() if box is None or box["x"] < 0 or box["x"] + box["width"] > 800}
+    assert cut == {}, f"controls outside an 800 px window: {cut}"
+    scroll = app.page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= 800, f"the page scrolls sideways ({scroll} px)"
+
+
+def test_reload_mid_run_leaves_no_kernel_behind(open_app, server):
+    app = open_app()
+    _wait_until(lambda: server.kernels() == 1, 3 * (CULL_IDLE + CULL_INTERVAL + PAGE_TIMEOUT) + 30)
+    baseline, started = server.kernels(), server.started()  # this page's kernel (earlier pages' are gone)
+    for _ in range(2):
+        app.page.get_by_role("button", name="Run").click()
+        app.load(server.url)  # a reload while the picture is being painted
+    after_reloads, new = server.kernels(), server.started() - started
+    _wait_until(lambda: server.kernels() <= baseline, 3 * (CULL_IDLE + CULL_INTERVAL + PAGE_TIMEOUT) + 30)
+    settled = server.kernels()
+    print(f"kernels: {baseline} before, {after_reloads} just after two reloads ({new} started), "
+          f"{settled} after culling")
+    assert new == 2, "each reload starts a kernel of its own"
+    assert settled == baseline, f"orphaned kernels not culled: {settled} running, {baseline} expected"
+    app.run_to_done()  # the server still serves, and the page that is open still works
+
+
+def test_jupyterlab_notebook_explore_widget_works_after_run_all(browser, tmp_path):
+    """JupyterLab 4: Run All on the sliders notebook, then steer its explore widget."""
+    pytest.importorskip("jupyterlab")
+    names = ("08_interactive_weights.ipynb", "07_interactive_weights.ipynb")  # renamed in this round
+    notebook = next(ROOT / "notebooks" / n for n in names if (ROOT / "notebooks" / n).exists())
+    folder = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", folder)  # Lab autosaves outputs: keep them out of the repository
+    port = _free_port()
+    env = dict(os.environ, STYLETRANSFER_QUICK="1", STYLETRANSFER_OFFLINE="1", PYTHONUNBUFFERED="1")
+    with open(ARTIFACTS / "jupyterlab.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+             "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root", "--LabApp.expose_app_in_browser=True",
+             f"--ServerApp.root_dir={folder}"], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.goto(voila_url, wait_until="domcontentloaded", timeout=timeout_ms)
-            preview = page.wait_for_selector("img.st-preview", timeout=timeout_ms)
-            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview, timeout=timeout_ms)
-            status = page.locator(".st-status")
-            assert "RANDOM-WEIGHT" in status.inner_text(), "random weights must be labelled in the status line"
-            before_src, before_pixels = preview.get_attribute("src"), preview.evaluate(PIXEL_SUM)
-
-            # Move the beta (style) slider up with the keyboard: each press is one step of 10**0.1.
-            beta = page.locator(".noUi-handle").nth(1)
-            readouts = page.locator(".widget-readout")
-            beta_before = readouts.nth(1).inner_text()
-            beta.focus()
-            for _ in range(10):
-                beta.press("ArrowRight")
-            page.wait_for_function(
-                "([el, old]) => el.innerText !== old", arg=[readouts.nth(1).element_handle(), beta_before],
-                timeout=10_000,
-            )
-            # The kernel saw the move: it recomputes the alpha/beta ratio label (1 / 10**2).
-            page.get_by_text("α/β = 1.0e-02").wait_for(timeout=30_000)
-            page.get_by_role("button", name="Run").click()
-
-            page.wait_for_function("([img, old]) => img.src !== old", arg=[preview, before_src], timeout=timeout_ms)
-            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview, timeout=timeout_ms)
-            page.wait_for_function("el => /evaluation [1-9]/.test(el.innerText)",
-                                   arg=status.element_handle(), timeout=timeout_ms)
-            after_pixels = preview.evaluate(PIXEL_SUM)
-            # Let the run finish (quick mode: a few seconds), so the screenshot shows the loss curves too.
-            page.wait_for_function("el => el.innerText.includes('idle')", arg=status.element_handle(),
-                                   timeout=timeout_ms)
-            page.screenshot(path=str(ARTIFACTS / "browser_sliders.png"), full_page=True)
+            _wait_for_port(port, process, START_TIMEOUT)
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook.name}", timeout=START_TIMEOUT * 1000)
+            page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')",
+                                   timeout=START_TIMEOUT * 1000)
+            page.wait_for_function("document.querySelector('.jp-Notebook-ExecutionIndicator')"
+                                   " || document.querySelector('.jp-KernelStatus')", timeout=START_TIMEOUT * 1000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            strength = page.wait_for_selector(".st-strength [role=slider]", timeout=4 * START_TIMEOUT * 1000)
+            status = page.locator(".st-status").last
+            page.wait_for_function("el => el.innerText.includes('Ready') || el.innerText.includes('Done')",
+                                   arg=status.element_handle(), timeout=4 * START_TIMEOUT * 1000)
+            steps = status.evaluate("el => +(/step (\\d+)/.exec(el.innerText) || [0, 0])[1]")
+            strength.scroll_into_view_if_needed()
+            strength.focus()
+            for _ in range(4):
+                strength.press("ArrowRight")
+            page.wait_for_function("([el, n]) => /Done/.test(el.innerText) && +/step (\\d+)/.exec(el.innerText)[1] > n",
+                                   arg=[status.element_handle(), steps], timeout=START_TIMEOUT * 1000)
+            page.screenshot(path=str(ARTIFACTS / "jupyterlab_explore.png"), full_page=False)
+            context.close()
         finally:
-            browser.close()
-    assert after_pixels != before_pixels, "the preview's src changed but its pixels did not"
+            _terminate(process)

@@ -7,13 +7,18 @@ events with timeouts, never on sleeps.
 
 from __future__ import annotations
 
+import base64
+import datetime
+import io
 import json
+import re
 import threading
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from styletransfer import StyleTransfer, load_image, load_sample
+from styletransfer import StyleTransfer, load_sample
 from styletransfer.errors import ParameterError, StyleTransferError
 from styletransfer.images import deprocess as st_deprocess
 from styletransfer.images import resize_image
@@ -21,6 +26,7 @@ from styletransfer.live.preview import png_bytes
 from styletransfer.live.steering import Steerer
 from styletransfer.live.widgets import explore
 from styletransfer.notebook.plotting import loss_plot_png
+from styletransfer.strength import strength_weights
 
 pytest.importorskip("ipywidgets")
 pytestmark = pytest.mark.slow  # each test builds a small VGG19 problem and traces it: a few seconds
@@ -142,7 +148,7 @@ def test_slider_change_reaches_the_optimiser_and_continues_from_the_current_imag
     assert problem.tv_weight == pytest.approx(ex.tv.value, rel=1e-6)
     assert spy.calls[-1]["content_weight"] == pytest.approx(ex.alpha.value, rel=1e-6)
     assert ex.preview.value == png_bytes(ex.steerer.image), "the preview shows the current image"
-    assert "α/β = <b>1.0e-05</b>" in ex.ratio.value
+    assert "beta/alpha = <b>100,000</b>" in ex.ratio.value
 
 
 def test_a_new_change_cancels_the_running_one_cleanly(make, spy):
@@ -172,7 +178,7 @@ def test_stop_stops_and_nothing_restarts(make, spy):
     assert not ex.steerer.running
     assert len(spy.calls) == 1
     assert ex.steerer.evaluations == spy.calls[0]["result"].evaluations > 0
-    assert "stopped" in ex.status.value
+    assert "Stopped" in ex.status.value
 
 
 def test_reset_goes_back_to_the_start_image(make, spy):
@@ -209,40 +215,79 @@ def test_rapid_slider_changes_never_run_two_optimisations_at_once(make, spy):
         assert np.array_equal(after["init"], before["result"].image), "every restart is warm"
 
 
-def test_save_writes_png_and_run_record(make, spy, tmp_path):
+def _download(ex) -> tuple[str, bytes, dict]:
+    """The picture and record behind the Download links (data: URLs), as the browser saves them."""
+    links = dict(re.findall(r'download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', ex.downloads.value))
+    (png_name, png), (json_name, record) = sorted(links.items(), key=lambda kv: not kv[0].endswith(".png"))
+    assert json_name == png_name[:-4] + ".json"
+    return png_name, base64.b64decode(png), json.loads(base64.b64decode(record))
+
+
+def test_download_gives_the_current_png_and_its_record(make, spy):
     ex = make()
     ex.beta.value = 100.0
     assert ex.steerer.wait_idle(TIMEOUT)
-    target = tmp_path / "nested" / "cat.png"
-    ex.save_path.value = str(target)
-    ex.save_button.click()
-    assert np.array_equal(load_image(target), ex.steerer.image)
-    record = json.loads(target.with_suffix(".json").read_text())
+    name, png, record = _download(ex)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), ex.steerer.image)
+    assert name.startswith(f"styletransfer-{ex.folder.id}-")
     assert record["weights"]["random"] is True and "RANDOM" in record["weights"]["label"]
     assert record["parameters"]["style_weight"] == pytest.approx(100.0, rel=1e-6)
     assert record["parameters"]["size"] == 32
     assert len(record["history"]) == ex.steerer.evaluations == record["result"]["evaluations"]
     assert [c["from_evaluation"] for c in record["steering"]["changes"]] == [0]
     assert record["output"]["shape"] == list(ex.steerer.image.shape)
-    assert "saved" in ex.status.value
+    assert list(ex.folder.path.iterdir()) == [], "nothing is left on the server"
+    assert not hasattr(ex, "save_path"), "no server path is typed in the page"
 
 
-def test_save_with_a_bad_name_reports_in_the_status_line(make, tmp_path):
+def test_strength_slider_sets_alpha_and_beta_and_follows_them(make, spy):
     ex = make()
-    ex.save_path.value = str(tmp_path / "cat.jpg")
-    ex.save_button.click()
-    assert "save failed" in ex.status.value and ".png" in ex.status.value
-    assert not (tmp_path / "cat.jpg").exists()
+    ex.strength.value = 0.75
+    assert ex.steerer.wait_idle(TIMEOUT)
+    expected = strength_weights(0.75)
+    assert spy.calls[-1]["style_weight"] == pytest.approx(expected["style_weight"], rel=1e-5)
+    assert ex.beta.value == pytest.approx(expected["style_weight"], rel=1e-3)
+    assert ex.readouts["beta"].value == "316"
+    ex.beta.value = 1.0  # advanced: beta/alpha 1 is strength 1/3
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert ex.strength.value == pytest.approx(0.35)
+    assert ex.names.rules["st-beta"]["valuetext"] == "1", "screen readers hear the weight, not its exponent"
 
 
-def test_random_weights_are_labelled(make):
+def _upload(name: str, content: bytes, mime: str) -> dict:
+    """One entry of ``FileUpload.value``, as ipywidgets makes it from a browser's file."""
+    return {"name": name, "type": mime, "size": len(content), "content": memoryview(content),
+            "last_modified": datetime.datetime.now(datetime.timezone.utc)}
+
+
+def test_upload_is_checked_like_the_command_line(make, tmp_path):
     ex = make()
-    assert (ex.alpha.description, ex.beta.description, ex.tv.description) == ("α content", "β style", "TV")
+    before = ex.steerer.content_source.copy()
+    ex.content_picker.upload.value = (_upload("notes.txt", b"hello", "text/plain"),)
+    assert "notes.txt" in ex.message.value and "not a readable image" in ex.message.value
+    assert "\n" not in ex.message.value and str(ex.folder.path) not in ex.message.value
+    assert np.array_equal(ex.steerer.content_source, before), "a bad upload changes nothing"
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((40, 60, 3), 200, np.uint8)).save(buffer, format="PNG")
+    ex.content_picker.upload.value = (_upload("grey.png", buffer.getvalue(), "image/png"),)
+    assert ex.message.value == ""
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert ex.steerer.content_source.mean() == pytest.approx(200, abs=1)
+    assert np.allclose(ex.steerer.image, 200, atol=1), "the picture starts again from the new photo"
+    ex.style_picker.gallery.value = "the_scream"
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert ex.steerer.style_source.shape != before.shape or not np.array_equal(ex.steerer.style_source, before)
+
+
+def test_random_weights_are_labelled_in_plain_words(make):
+    ex = make()
     assert ex.beta.step == pytest.approx(0.1) and ex.beta.base == 10
+    assert ex.stop_button.disabled and not ex.run_button.disabled
     run_once(ex)
-    assert "RANDOM-WEIGHT VGG19" in ex.status.value and "crimson" in ex.status.value
-    assert "RANDOM-WEIGHT VGG19" in ex.banner.value and "styletransfer fetch" in ex.banner.value
-    assert "evaluation 4" in ex.status.value and "s/evaluation" in ex.status.value
+    assert "RANDOM-WEIGHT VGG19" in ex.status.value and "Done" in ex.status.value
+    assert "random weights" in ex.banner.value and "styletransfer fetch" not in ex.banner.value
+    assert "step 4" in ex.status.value and "s per step" in ex.status.value
+    assert "idle" not in ex.status.value and "max_evals" not in ex.status.value
 
 
 def test_size_change_rebuilds_and_warm_starts_from_the_resized_image(make, spy):
@@ -273,6 +318,7 @@ def test_without_live_mode_a_change_waits_for_run(make, spy):
     ex.beta.value = 300.0
     assert ex.steerer.wait_idle(TIMEOUT)
     assert spy.calls == []
+    assert "press <b>Run</b>" in ex.hint.value
     assert spy.problems[0].style_weight == pytest.approx(300.0, rel=1e-6), "weights change even when idle"
     run_once(ex)
     assert spy.calls[0]["style_weight"] == pytest.approx(300.0, rel=1e-6)
@@ -283,7 +329,7 @@ def test_an_error_in_a_run_is_shown_and_the_worker_survives(make, spy):
     spy.fail_next = True
     ex.run_button.click()
     assert ex.steerer.wait_idle(TIMEOUT)
-    assert "error: injected failure" in ex.status.value
+    assert "Problem: injected failure" in ex.status.value
     run_once(ex)
     assert spy.calls[-1]["result"].evaluations == 4
 
@@ -293,7 +339,7 @@ def test_a_failed_rebuild_keeps_the_old_problem_and_settings(make, spy):
     spy.fail_build = True
     ex.size.value = 48
     assert ex.steerer.wait_idle(TIMEOUT)
-    assert "error: injected build failure" in ex.status.value
+    assert "Problem: injected build failure" in ex.status.value
     assert ex.steerer.settings["size"] == 32 and ex.steerer.problem is spy.problems[0]
     spy.fail_build = False
     ex.beta.value = 50.0
@@ -366,3 +412,13 @@ def test_lbfgs_first_step_makes_the_first_step_visible(small_problem):
     assert 1.0 < rms[2.0] < 3.0, "the first step is about 2 grey levels (RMS)"
     default, _ = second_image()
     assert np.array_equal(default, second_image(lbfgs_first_step=None)[0]), "None is the old behaviour"
+
+
+def test_a_run_stops_by_itself_when_the_page_stops_its_heartbeat(make, spy):
+    ex = make(evals_per_run=FOREVER, page_timeout=0.5)
+    ex.strength.value = 0.7  # the first event from a page starts its heartbeat timer
+    spy.wait_calls(1)
+    # No browser sends heartbeats here: like a closed tab, so the run must stop on its own.
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert spy.calls[0]["result"].stop_reason == "stopped"
+    assert ex.page_gone()

@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import constants as C
-from ..errors import ImageError, StyleTransferError
+from ..errors import ImageError, ParameterError, StyleTransferError
 from ..estimate import check_fits, output_shape, source_shape
 from ..images import load_image
 from ..optimize import Result, check_run_options, optimize
 from ..outputs import IMAGE_SUFFIXES, check_output, needed_bytes, output_lock
 from ..record import save_result
 from ..samples import resolve_source as _resolve_source
+from ..strength import resolve_strength
 from ..transfer import StyleTransfer, check_problem_options
 from ..weights import RandomWeightsWarning, WeightsSpec, resolve_weights, weights_cache_path
 from .signals import TermAsInterrupt, Terminated, signals_held
@@ -49,9 +50,10 @@ class RunOptions:
     size: int = C.DEFAULT_SIZE
     style_size: int | None = None
     max_evals: int = C.DEFAULT_MAX_EVALS
-    content_weight: float = C.DEFAULT_CONTENT_WEIGHT
-    style_weight: float = C.DEFAULT_STYLE_WEIGHT
+    content_weight: float | None = None  # None: the default, or what strength sets
+    style_weight: float | None = None
     tv_weight: float = C.DEFAULT_TV_WEIGHT
+    strength: float | None = None
     init: str = C.DEFAULT_INIT
     content_layers: Sequence[str] = C.DEFAULT_CONTENT_LAYERS
     style_layers: Sequence[str] = C.DEFAULT_STYLE_LAYERS
@@ -143,10 +145,13 @@ def check_sizes(sources: dict[str, tuple[str, int | None]]) -> dict[str, tuple[i
 
 def validate(options: RunOptions) -> dict:
     """Check every option without building the network; returns the resolved parameters."""
+    if options.strength is not None and (options.content_weight, options.style_weight) != (None, None):
+        raise ParameterError("give either --strength or --alpha/--beta, not both (strength sets both)")
+    alpha, beta = resolve_strength(options.strength, options.content_weight, options.style_weight)
     problem = check_problem_options(
         size=options.size, style_size=options.style_size, content_layers=options.content_layers,
         style_layers=options.style_layers, style_layer_weights=options.style_layer_weights,
-        content_weight=options.content_weight, style_weight=options.style_weight, tv_weight=options.tv_weight,
+        content_weight=alpha, style_weight=beta, tv_weight=options.tv_weight,
         pooling=options.pooling, style_loss=options.style_loss, parameterization=options.parameterization,
         names=FLAGS,
     )
@@ -161,7 +166,7 @@ def validate(options: RunOptions) -> dict:
         "content": options.content, "style": options.style, "size": options.size,
         "style_size": options.style_size, "max_evals": options.max_evals,
         "content_weight": problem["content_weight"], "style_weight": problem["style_weight"],
-        "tv_weight": problem["tv_weight"], "init": init,
+        "tv_weight": problem["tv_weight"], "strength": options.strength, "init": init,
         "content_layers": list(problem["content_layers"]), "style_layers": list(problem["style_layers"]),
         "style_layer_weights": problem["style_layer_weights"] if options.style_layer_weights is not None else None,
         "pooling": options.pooling, "optimizer": options.optimizer,

@@ -102,9 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", required=True, metavar="OUT", help="output image (.png, .jpg, .webp)")
     _common(run, size=C.DEFAULT_SIZE, evals=C.DEFAULT_MAX_EVALS)
     run.add_argument("--style-size", type=int, metavar="PX", help="long side of the style image (default: --size)")
-    run.add_argument("--alpha", type=float, default=C.DEFAULT_CONTENT_WEIGHT, dest="content_weight",
+    run.add_argument("--strength", type=float, metavar="S",
+                     help=f"style strength from 0 (photo) to 1 (painting), the same look at every size; "
+                          f"sets --alpha and --beta (default {C.DEFAULT_STRENGTH}: alpha 1, beta 10)")
+    run.add_argument("--alpha", type=float, dest="content_weight",
                      help=f"content weight (default {C.DEFAULT_CONTENT_WEIGHT})")
-    run.add_argument("--beta", type=float, default=C.DEFAULT_STYLE_WEIGHT, dest="style_weight",
+    run.add_argument("--beta", type=float, dest="style_weight",
                      help=f"style weight (default {C.DEFAULT_STYLE_WEIGHT})")
     run.add_argument("--tv", type=float, default=C.DEFAULT_TV_WEIGHT, dest="tv_weight",
                      help=f"total-variation (smoothness) weight (default {C.DEFAULT_TV_WEIGHT})")
@@ -224,7 +227,7 @@ def _main(argv: list[str], state: JobState) -> int:
 
 # -- run and demo ---------------------------------------------------------------------------------
 def _options(args, argv, **fixed) -> RunOptions:
-    names = ("size", "max_evals", "weights", "seed", "checkpoint_every", "style_size", "content_weight",
+    names = ("size", "max_evals", "weights", "seed", "checkpoint_every", "style_size", "strength", "content_weight",
              "style_weight", "tv_weight", "init", "content_layers", "style_layers", "style_layer_weights",
              "pooling", "optimizer", "learning_rate", "bounds", "overwrite", "style_loss", "parameterization")
     given = {name: getattr(args, name) for name in names if hasattr(args, name)}

@@ -96,10 +96,11 @@ class Steerer:
         problem_factory: Callable[..., StyleTransfer] | None = None, **problem_options,
     ) -> None:
         whole_number("evals_per_run", evals_per_run, 1)
-        check_fits(content, style, size=max(max_size, size), content_layers=[content_layer],
+        self.max_size = max(max_size, size)
+        check_fits(content, style, size=self.max_size, content_layers=[content_layer],
                    style_layers=problem_options.get("style_layers"))  # the largest size the sliders offer
-        self.content_source = as_image(content, size=max(max_size, size))
-        self.style_source = as_image(style, size=max(max_size, size))
+        self.content_source = as_image(content, size=self.max_size)
+        self.style_source = as_image(style, size=self.max_size)
         self.init, self.evals_per_run, self.run_on_change = init, evals_per_run, run_on_change
         self.preview_interval, self.debounce = float(preview_interval), float(debounce)
         self.first_step = first_step
@@ -183,6 +184,21 @@ class Steerer:
             self._deadline = time.monotonic() + self.debounce
             self._cond.notify_all()
 
+    def set_images(self, *, content: ImageLike | None = None, style: ImageLike | None = None) -> None:
+        """Replace the photo and/or the painting; the picture starts again from the new photo.
+
+        The images are loaded and checked here, in the caller's thread, so a bad file raises its
+        one-line :class:`~styletransfer.errors.ImageError` at once and nothing changes.
+        """
+        images = {key: as_image(value, size=self.max_size)
+                  for key, value in (("content", content), ("style", style)) if value is not None}
+        with self._cond:
+            self._pending["images"] = {**self._pending.get("images", {}), **images}
+            self._run_requested = False
+            self._cancel.set()
+            self._deadline = time.monotonic()
+            self._cond.notify_all()
+
     def start(self) -> None:
         """Run ``evals_per_run`` evaluations from the current image (the Run button; no-op while running)."""
         with self._cond:
@@ -263,9 +279,10 @@ class Steerer:
             except Exception as exc:  # noqa: BLE001 - a broken view must not break the optimisation
                 self.listener_errors.append(f"{event}: {type(exc).__name__}: {exc}")
 
-    def _build(self, settings: dict) -> StyleTransfer:
+    def _build(self, settings: dict, *, content=None, style=None) -> StyleTransfer:
         return self._factory(
-            self.content_source, self.style_source, size=int(settings["size"]),
+            self.content_source if content is None else content, self.style_source if style is None else style,
+            size=int(settings["size"]),
             content_layers=(settings["content_layer"],), style_loss=settings["style_loss"],
             parameterization=settings["parameterization"], **{k: settings[k] for k in _WEIGHTS},
             **self._problem_options,
@@ -302,6 +319,16 @@ class Steerer:
                     self._cond.notify_all()
 
     def _apply(self, job: dict) -> None:
+        images = job.pop("images", None)
+        if images:
+            self._emit("status", "preparing the new pictures...")
+            problem = self._build(self.settings, content=images.get("content"), style=images.get("style"))
+            start = deprocess(problem.init_image(self.init))
+            with self._cond:
+                self.content_source = images.get("content", self.content_source)
+                self.style_source = images.get("style", self.style_source)
+                self.problem, self.start_image = problem, start
+            job["reset"] = True
         if job.pop("reset", False):
             self.image, self.history, self.last_result = self.start_image.copy(), [], None
             self.elapsed = 0.0

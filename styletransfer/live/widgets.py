@@ -1,10 +1,15 @@
-"""Live sliders for alpha and beta: ``explore(content, style)`` in Jupyter or as a Voila app.
+"""Live sliders: ``explore(content, style)`` in Jupyter, or the web app (``notebooks/app.ipynb``).
 
 The view is a thin layer of ipywidgets over :class:`~styletransfer.live.steering.Steerer`, which runs
 the optimisation in a background thread, so the kernel stays free to receive slider moves. Moving
 a slider stops the running optimisation and continues from the current image with the new weights;
-the preview and the loss curves update from the worker thread (ipywidgets sends ``Image.value``
-and ``HTML.value`` changes from any thread, in Jupyter and in Voila).
+the preview and the loss curves update from the worker thread.
+
+One plain **style strength** slider (photo <-> painting, :mod:`styletransfer.strength`) steers
+alpha and beta together; the weights themselves, TV, size and layer are under "advanced". Photos
+and paintings come from the built-in gallery or an upload (checked like the command line's
+inputs, :mod:`styletransfer.live.visitor`); Download hands the picture and its JSON record to the
+browser. Every control has a screen-reader name and value (:mod:`styletransfer.live.a11y`).
 
 Example
 -------
@@ -14,18 +19,25 @@ Example
 
 from __future__ import annotations
 
+import atexit
 import html
 import math
 import time
+import weakref
 from collections.abc import Sequence
 
 from .. import constants as C
+from ..errors import StyleTransferError
 from ..features import layer_name, paper_name
 from ..images import ImageLike
-from ..notebook.plotting import loss_plot_png
+from ..notebook.plotting import loss_plot_png, plain_number
 from ..samples import as_image
+from ..strength import resolve_strength, strength_of, strength_weights
+from .a11y import accessible_names
 from .preview import png_bytes
 from .steering import Steerer
+from .visitor import VisitorFolder, download_links
+from .widget_parts import gallery_picker, labelled_slider, plain_status, push_button, random_banner
 
 __all__ = ["Explorer", "explore", "SIZES", "CONTENT_LAYERS"]
 
@@ -33,141 +45,273 @@ __all__ = ["Explorer", "explore", "SIZES", "CONTENT_LAYERS"]
 SIZES: tuple[int, ...] = (48, 64, 96, 128, 192, 256, 384, 512)
 #: Content layers offered by the dropdown (paper names; the paper's Fig. 3 compares conv2_2 and conv4_2).
 CONTENT_LAYERS: tuple[str, ...] = ("conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")
-def _log_slider(description: str, value: float, low: int, high: int, tooltip: str):
-    import ipywidgets as W
+_OPEN = weakref.WeakSet()  # explorers to close when the kernel exits
 
-    if value > 0:  # widen the range to include a value given outside it
-        low, high = min(low, math.floor(math.log10(value))), max(high, math.ceil(math.log10(value)))
-    return W.FloatLogSlider(
-        value=max(value, 10.0**low),  # a weight of 0 shows as the minimum
-        base=10, min=low, max=high, step=0.1, description=description,
-        readout_format=".1e", continuous_update=False, tooltip=tooltip,
-        style={"description_width": "70px"}, layout=W.Layout(width="380px"),
-    )
+
+@atexit.register
+def _close_all() -> None:
+    for explorer in list(_OPEN):
+        explorer.close()
 
 
 class Explorer:
     """The ipywidgets view of a :class:`~styletransfer.live.steering.Steerer` (build it with :func:`explore`).
 
-    Attributes ``alpha``, ``beta``, ``tv``, ``size``, ``layer``, ``style_loss``, ``parameterization``, ``live``, ``run_button``,
-    ``stop_button``, ``reset_button``, ``save_button``, ``save_path``, ``preview``, ``plot`` and
-    ``status`` are the widgets; ``steerer`` runs the optimisation; ``widget`` is the whole box.
+    Attributes ``strength``, ``alpha``, ``beta``, ``tv``, ``size``, ``layer``, ``style_loss``,
+    ``parameterization``, ``live``,
+    ``run_button``, ``stop_button``, ``reset_button``, ``content_picker``, ``style_picker``,
+    ``preview``, ``downloads``, ``plot``, ``message`` and ``status`` are the widgets; ``steerer``
+    runs the optimisation; ``widget`` is the whole box. ``page_timeout`` (seconds, or None) stops
+    a run when the page stops sending its heartbeat (a closed or reloaded tab).
     """
 
     def __init__(self, steerer: Steerer, *, sizes: Sequence[int] = SIZES, image_width: int = 256,
-                 plot_interval: float = 1.0, save_path: str = "outputs/explore.png") -> None:
+                 plot_interval: float = 1.0, page_timeout: float | None = None, title: str | None = None) -> None:
         import ipywidgets as W
 
         self.steerer, self.plot_interval, self._last_plot = steerer, float(plot_interval), -math.inf
+        self.page_timeout, self._last_beat, self._syncing, self._changed_idle = page_timeout, None, False, False
+        self._restyling, self.downloads_made = False, 0
+        # The weights as last asked for: the steerer applies them later, in its worker thread.
+        self._target = {k: steerer.settings[k] for k in ("content_weight", "style_weight", "tv_weight")}
+        self.folder = VisitorFolder()
         settings = steerer.settings
-        self.alpha = _log_slider("α content", settings["content_weight"], -3, 3, "content weight alpha")
-        self.beta = _log_slider("β style", settings["style_weight"], -2, 5, "style weight beta")
-        self.tv = _log_slider("TV", settings["tv_weight"], -5, 0, "total-variation weight (smoothness)")
+        self.strength = labelled_slider(W.FloatSlider(
+            value=round(strength_of(settings["content_weight"], settings["style_weight"]), 2), min=0, max=1,
+            step=0.05, readout_format=".2f"), "style strength", "st-strength")
+        self.strength.layout.width, self.strength.style.description_width = "330px", "110px"  # fits between its ends
+        self.alpha = labelled_slider(_log(W, settings["content_weight"], -3, 3), "alpha (content weight)", "st-alpha")
+        self.beta = labelled_slider(_log(W, settings["style_weight"], -2, 5), "beta (style weight)", "st-beta")
+        self.tv = labelled_slider(_log(W, settings["tv_weight"], -5, 0), "TV (smoothness)", "st-tv")
         self.ratio = W.HTML()
+        self.readouts = {key: W.HTML(layout=W.Layout(width="80px")) for key in ("alpha", "beta", "tv")}
         size_options = sorted({*sizes, int(settings["size"])})
-        self.size = W.SelectionSlider(options=size_options, value=int(settings["size"]), description="size px",
-                                      continuous_update=False, style={"description_width": "70px"},
-                                      layout=W.Layout(width="380px"))
+        self.size = labelled_slider(W.SelectionSlider(options=size_options, value=int(settings["size"])),
+                                    "picture size (px)", "st-size")
         layers = list(dict.fromkeys([*CONTENT_LAYERS, paper_name(settings["content_layer"])]))
-        self.layer = W.Dropdown(options=[(n, layer_name(n)) for n in layers],
-                                value=layer_name(settings["content_layer"]), description="content layer",
-                                style={"description_width": "90px"})
-        self.style_loss = W.Dropdown(options=list(C.STYLE_LOSSES), value=settings["style_loss"], description="style loss",
-                                     style={"description_width": "90px"})
+        self.layer = W.Dropdown(options=[(n, layer_name(n)) for n in layers], value=layer_name(settings["content_layer"]),
+                                description="content layer", style={"description_width": "150px"})
+        self.style_loss = W.Dropdown(options=list(C.STYLE_LOSSES), value=settings["style_loss"],
+                                     description="style loss", style={"description_width": "150px"})
         self.parameterization = W.Dropdown(options=list(C.PARAMETERIZATIONS), value=settings["parameterization"],
-                                           description="optimise", style={"description_width": "90px"})
-        self.live = W.Checkbox(value=steerer.run_on_change, description="restyle when a slider moves",
-                               indent=False)
-        self.run_button = W.Button(description="Run", icon="play", button_style="success")
-        self.stop_button = W.Button(description="Stop", icon="stop", button_style="warning")
-        self.reset_button = W.Button(description="Reset", icon="undo")
-        self.save_button = W.Button(description="Save", icon="save")
-        self.save_path = W.Text(value=save_path, description="save as", layout=W.Layout(width="300px"))
-        image_layout = {"width": f"{image_width}px", "object_fit": "contain"}
-        thumbnail = {"size": image_width * 2}  # sharp on high-density screens, small in the notebook file
-        self.content_view = W.Image(value=png_bytes(as_image(steerer.content_source, **thumbnail)),
-                                    layout=W.Layout(**image_layout))
-        self.style_view = W.Image(value=png_bytes(as_image(steerer.style_source, **thumbnail)),
-                                  layout=W.Layout(**image_layout))
-        self.preview = W.Image(value=png_bytes(steerer.image), layout=W.Layout(**image_layout))
-        self.preview.add_class("st-preview")
-        self.plot = W.Image(value=loss_plot_png([], weights_label=steerer.weights_label,
-                                                is_random=steerer.is_random_weights))
+                                           description="optimise", style={"description_width": "150px"})
+        self.live = W.Checkbox(value=steerer.run_on_change, description="restyle when a slider moves", indent=False)
+        self.run_button = push_button(W, "Run", "play", "#1e6b30")
+        self.stop_button = push_button(W, "Stop", "stop", "#8a3b00")
+        self.reset_button = push_button(W, "Reset", "undo", "#37474f")
+        self.hint, self.downloads, self.message = W.HTML(), W.HTML(), W.HTML()
+        self.message.add_class("st-message")
+        box = {"width": f"{image_width}px", "max_width": "100%", "object_fit": "contain"}
+        self.content_view = W.Image(layout=W.Layout(**box))
+        self.style_view = W.Image(layout=W.Layout(**box))
+        self.preview = W.Image(value=png_bytes(steerer.image), layout=W.Layout(**box))
+        for view, cls in ((self.content_view, "st-content"), (self.style_view, "st-style"), (self.preview, "st-preview")):
+            view.add_class(cls)
+        self._thumbnail_size = image_width * 2  # sharp on high-density screens, small in the notebook file
+        self._show_sources()
+        self.content_picker = gallery_picker(W, "content", "photo", lambda upload: self._new_image("content", upload))
+        self.style_picker = gallery_picker(W, "style", "painting", lambda upload: self._new_image("style", upload))
+        self.plot = W.Image(value=loss_plot_png([], weights_label=steerer.weights_label, is_random=steerer.is_random_weights),
+                            layout=W.Layout(max_width="100%"))
+        self.plot.add_class("st-plot")
         self.status = W.HTML()
         self.status.add_class("st-status")
-        self.banner = W.HTML(self._banner())
+        self.banner = W.HTML(random_banner(steerer))
+        self.heartbeat = W.Play(interval=C.APP_HEARTBEAT_MS, max=10**9, layout=W.Layout(display="none"))
+        self.heartbeat.observe(self._beat, names="value")
+        self.names = accessible_names({
+            "st-strength": {"label": "style strength, photo 0 to painting 1"}, "st-alpha": {"label": "alpha, content weight"},
+            "st-beta": {"label": "beta, style weight"}, "st-tv": {"label": "total-variation weight, smoothness"},
+            "st-size": {"label": "picture size", "unit": "pixels"},
+            "st-content": {"alt": "your photo"}, "st-style": {"alt": "the painting"},
+            "st-preview": {"alt": "the picture being painted"}, "st-plot": {"alt": "loss curves per evaluation"},
+            "st-status": {"attrs": {"role": "status", "aria-live": "polite"}},
+            "st-message": {"attrs": {"role": "alert"}}})
 
         for slider, key in ((self.alpha, "content_weight"), (self.beta, "style_weight"), (self.tv, "tv_weight"),
                             (self.size, "size"), (self.layer, "content_layer"), (self.style_loss, "style_loss"),
                             (self.parameterization, "parameterization")):
-            slider.observe(lambda change, key=key: self._changed(key, change["new"]), names="value")
-        self.live.observe(lambda change: setattr(steerer, "run_on_change", bool(change["new"])), names="value")
-        self.run_button.on_click(lambda _: steerer.start())
-        self.stop_button.on_click(lambda _: steerer.stop())
-        self.reset_button.on_click(lambda _: steerer.reset())
-        self.save_button.on_click(lambda _: self.save())
+            slider.observe(lambda change, key=key: self._changed(**{key: change["new"]}), names="value")
+        self.strength.observe(lambda change: self._changed(**strength_weights(change["new"])), names="value")
+        self.live.observe(self._live_changed, names="value")
+        self.run_button.on_click(lambda _: self._act(steerer.start))
+        self.stop_button.on_click(lambda _: self._act(steerer.stop))
+        self.reset_button.on_click(lambda _: self._act(steerer.reset))
         steerer.subscribe(self._on_event)
-        self._update_ratio()
+        self._update_readouts()
         self._show_status(steerer.status)
+        self._sync_buttons(running=steerer.running)
+        self.widget = self._layout(W, title)
+        _OPEN.add(self)
 
-        def captioned(title, image):
-            return W.VBox([W.HTML(f"<b>{html.escape(title)}</b>"), image])
+    def _layout(self, W, title):
+        def card(caption, image, *below):
+            return W.VBox([W.HTML(f"<b>{html.escape(caption)}</b>"), image, *below],
+                          layout=W.Layout(margin="0 12px 8px 0", max_width="100%"))
 
-        images = W.HBox([captioned("content", self.content_view), captioned("style", self.style_view),
-                         captioned("current image", self.preview)])
-        controls = W.VBox([self.alpha, self.beta, self.ratio, self.tv, self.size, self.layer, self.style_loss,
-                           self.parameterization, self.live,
-                           W.HBox([self.run_button, self.stop_button, self.reset_button]),
-                           W.HBox([self.save_button, self.save_path])])
-        self.widget = W.VBox([self.banner, images, W.HBox([controls, self.plot]), self.status])
+        wrap = {"flex_flow": "row wrap", "max_width": "100%"}
+        images = W.HBox([card("your photo", self.content_view, self.content_picker),
+                         card("the painting", self.style_view, self.style_picker),
+                         card("the picture", self.preview, self.downloads)], layout=W.Layout(**wrap))
+        ends = W.HBox([W.HTML("photo"), self.strength, W.HTML("painting")], layout=W.Layout(**wrap))
+        alpha, beta, tv = (W.HBox([getattr(self, k), self.readouts[k]]) for k in ("alpha", "beta", "tv"))
+        advanced = W.VBox([alpha, beta, self.ratio, tv, self.size, self.layer, self.style_loss,
+                             self.parameterization], layout=W.Layout(display="none"))
+        self.advanced = W.ToggleButton(value=False, description="advanced: alpha, beta, smoothness, size, layer, loss",
+                                       icon="sliders", layout=W.Layout(width="440px", max_width="100%"),
+                                       style={"text_color": "#1a1a1a"})
+        self.advanced.observe(lambda change: setattr(advanced.layout, "display", "flex" if change["new"] else "none"),
+                              names="value")
+        controls = W.VBox([ends, self.live, W.HBox([self.run_button, self.stop_button, self.reset_button],
+                                                    layout=W.Layout(**wrap)),
+                           self.hint, self.advanced, advanced], layout=W.Layout(width="460px", max_width="100%"))
+        note = W.HTML("<span style='color:#444'>Your picture lives in this page only: download it before you "
+                      "close or reload the page.</span>")
+        parts = [W.HTML(f"<h1 style='font-size:1.5em;margin:0.2em 0'>{html.escape(title)}</h1>")] if title else []
+        parts += [self.banner, images, W.HBox([controls, self.plot], layout=W.Layout(**wrap)), self.message,
+                  self.status, note, self.heartbeat]
+        return W.VBox(parts + ([self.names] if self.names is not None else []), layout=W.Layout(max_width="100%"))
 
     # -- display -------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
     def close(self) -> None:
-        """Stop the worker thread and close the widgets."""
+        """Stop the worker thread, close the widgets and remove this visitor's folder."""
+        _OPEN.discard(self)
         self.steerer.close()
+        self.folder.remove()
         stack = [self.widget]
         while stack:
             widget = stack.pop()
             stack.extend(getattr(widget, "children", ()))
             widget.close()
 
-    # -- actions ---------------------------------------------------------------------------------
-    def save(self) -> None:
-        """Save the current image and its run record to the path in the ``save as`` box."""
+    # -- actions (kernel thread) -----------------------------------------------------------------
+    def _act(self, action) -> None:
+        self._start_heartbeat()
+        self._changed_idle = False
+        action()
+        self._sync_buttons(running=self.steerer.running)
+
+    def _changed(self, **changes) -> None:
+        if self._syncing:
+            return
+        self._start_heartbeat()
+        self.steerer.update(**changes)
+        self._target.update({k: v for k, v in changes.items() if k in self._target})
+        self._restyling = self.steerer.run_on_change
+        self._changed_idle = not self.steerer.run_on_change
+        self._update_readouts()
+        self._show_status("restyling" if self._restyling else "changed")
+        self._sync_buttons(running=self._restyling)
+
+    def _live_changed(self, change) -> None:
+        self.steerer.run_on_change = bool(change["new"])
+        self._update_readouts()
+
+    def _new_image(self, key: str, source) -> None:
+        """A gallery choice or an upload for the photo (``key="content"``) or the painting."""
+        self._start_heartbeat()
         try:
-            png, record = self.steerer.save(self.save_path.value)
-        except Exception as exc:  # noqa: BLE001 - show the one-line error in the status line
-            self._show_status(f"save failed: {exc}")
-        else:
-            self._show_status(f"saved {png} and {record.name}")
+            if isinstance(source, dict):
+                from .visitor import image_from_upload
 
-    def _changed(self, key: str, value) -> None:
-        self.steerer.update(**{key: value})
-        self._update_ratio()
+                source = image_from_upload(source, self.folder, size=self.steerer.max_size)
+            self.steerer.set_images(**{key: source})
+        except StyleTransferError as exc:
+            self.message.value = f"<span style='color:#b00020'>{html.escape(str(exc))}</span>"
+            return
+        self.message.value = ""
+        self._changed_idle = False
+        self._show_sources()
 
-    def _update_ratio(self) -> None:
-        ratio = self.alpha.value / self.beta.value
-        self.ratio.value = (f"<span style='margin-left:76px'>α/β = <b>{ratio:.1e}</b> "
-                            "(only the ratio changes the picture)</span>")
+    def _show_sources(self) -> None:
+        thumb = {"size": self._thumbnail_size}
+        self.content_view.value = png_bytes(as_image(self.steerer.content_source, **thumb))
+        self.style_view.value = png_bytes(as_image(self.steerer.style_source, **thumb))
+
+    def _sync_weights(self) -> None:
+        """Show the steerer's alpha/beta on all sliders without sending them back as changes.
+
+        A slider is only moved when it is off by more than rounding: resending a value the page
+        already shows would pull back a handle the visitor is still moving with the keyboard.
+        """
+        settings = self._target
+        targets = ((self.alpha, settings["content_weight"]), (self.beta, settings["style_weight"]),
+                   (self.strength, round(strength_of(settings["content_weight"], settings["style_weight"]) * 20) / 20))
+        self._syncing = True
+        try:
+            for slider, value in targets:
+                if not math.isclose(slider.value, value, rel_tol=0.02, abs_tol=0.026):
+                    slider.value = value
+        finally:
+            self._syncing = False
+
+    def _update_readouts(self) -> None:
+        if not self._syncing:
+            self._sync_weights()
+        alpha, beta = self._target["content_weight"], self._target["style_weight"]
+        self.ratio.value = (f"<span style='margin-left:156px'>beta/alpha = <b>{plain_number(beta / max(alpha, 1e-30))}"
+                            "</b> (only the ratio changes the picture)</span>")
+        values = {"alpha": alpha, "beta": beta, "tv": self._target["tv_weight"]}
+        for key, value in values.items():
+            self.readouts[key].value = plain_number(value)
+        if self.names is not None:
+            rules = dict(self.names.rules)
+            rules["st-strength"] = {**rules["st-strength"], "unit": f"(beta {plain_number(beta)})"}
+            for key, value in values.items():
+                rules[f"st-{key}"] = {**rules[f"st-{key}"], "valuetext": plain_number(value)}
+            self.names.rules = rules
+        self._show_hint()
+
+    # -- heartbeat: the page is still there ------------------------------------------------------
+    def _start_heartbeat(self) -> None:
+        if self._last_beat is None:  # the first event from the page: its view of the timer exists
+            self._last_beat = time.monotonic()
+            self.heartbeat.playing = True
+
+    def _beat(self, _change) -> None:
+        self._last_beat = time.monotonic()
+
+    def page_gone(self) -> bool:
+        """True when the page has stopped sending its heartbeat for ``page_timeout`` seconds."""
+        return (self.page_timeout is not None and self._last_beat is not None
+                and time.monotonic() - self._last_beat > self.page_timeout)
 
     # -- from the worker thread ------------------------------------------------------------------
     def _on_event(self, event: str, steerer: Steerer, payload) -> None:
         if event == "preview":
+            if self.page_gone():
+                steerer.stop()  # nobody is watching: free the CPU for the other visitors
+                return
+            self._restyling = False
             self.preview.value = png_bytes(payload.image)
             self._show_status("running", payload)
             if time.perf_counter() - self._last_plot >= self.plot_interval:
                 self._redraw_plot()
-        elif event == "done":
+        elif event in ("done", "image"):
+            self._restyling = False
             self.preview.value = png_bytes(steerer.image)
             self._redraw_plot()
-        elif event == "image":
-            self.preview.value = png_bytes(payload)
-            self._redraw_plot()
+            self._refresh_downloads()
+            if event == "image":
+                self._show_sources()
         elif event == "status":
             self._show_status(str(payload))
+        # Stop makes sense while the worker paints or prepares; statuses like "ready" come last in a job.
+        busy = event == "preview" or (event == "status" and str(payload) == "running") or (
+            event == "status" and str(payload).startswith(("building", "preparing")))
+        self._sync_buttons(running=busy)
+
+    def _refresh_downloads(self) -> None:
+        self.downloads_made += 1
+        stem = f"styletransfer-{self.folder.id}-{self.downloads_made:03d}"
+        png_path, record_path = self.steerer.save(self.folder.file(f"{stem}.png"))
+        png, record = png_path.read_bytes(), record_path.read_bytes()
+        png_path.unlink(missing_ok=True)
+        record_path.unlink(missing_ok=True)
+        self.downloads.value = download_links(png, record, stem, note=f"(after {self.steerer.evaluations} steps)")
 
     def _redraw_plot(self) -> None:
         self._last_plot = time.perf_counter()
@@ -175,30 +319,32 @@ class Explorer:
                                         weights_label=self.steerer.weights_label,
                                         is_random=self.steerer.is_random_weights)
 
-    def _banner(self) -> str:
-        if not self.steerer.is_random_weights:
-            return f"<b>Weights:</b> {html.escape(self.steerer.weights_label)}"
-        return (f"<div style='color:crimson;font-weight:bold'>{html.escape(self.steerer.weights_label)}: "
-                f"textures only. Run <code>{C.FETCH_COMMAND}</code> for the real VGG19.</div>")
+    def _sync_buttons(self, *, running: bool) -> None:
+        self.run_button.disabled = running
+        self.stop_button.disabled = not running
 
     def _show_status(self, state: str, progress=None) -> None:
-        steerer = self.steerer
-        parts = [f"<b>{html.escape(state)}</b>", f"evaluation {steerer.evaluations}"]
-        if progress is not None:
-            parts.append(f"this run {progress.evaluation}/{steerer.evals_per_run}")
-            parts.append(f"{progress.elapsed / max(progress.evaluation, 1):.2f} s/evaluation")
-        elif steerer.last_result is not None:
-            parts.append(f"{steerer.last_result.seconds_per_evaluation:.2f} s/evaluation")
-        parts.append(f"{steerer.problem.shape[2]}×{steerer.problem.shape[1]} px")
-        color = "crimson" if steerer.is_random_weights else "inherit"
-        parts.append(f"<span style='color:{color}'>{html.escape(steerer.weights_label)}</span>")
-        self.status.value = " · ".join(parts)
+        if self._restyling and state in ("running", "ready", "stopped"):
+            state = "restyling"
+        self.status.value = plain_status(state, self.steerer, progress)
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        self.hint.value = ("<span style='color:#8a3b00'>Settings changed: press <b>Run</b> to restyle.</span>"
+                           if self._changed_idle else "")
+
+
+def _log(W, value: float, low: int, high: int):
+    if value > 0:  # widen the range to include a value given outside it
+        low, high = min(low, math.floor(math.log10(value))), max(high, math.ceil(math.log10(value)))
+    return W.FloatLogSlider(value=max(value, 10.0**low), base=10, min=low, max=high, step=0.1,
+                            readout=False)  # a weight of 0 shows as the minimum; plain readout beside it
 
 
 def explore(content: ImageLike = "chelsea", style: ImageLike = "starry_night", *, size: int = C.LIVE_SIZE,
-            sizes: Sequence[int] = SIZES, image_width: int = 256, save_path: str = "outputs/explore.png",
-            **options) -> Explorer:
-    """Show content, style and the current image with live alpha/beta/TV/size/layer controls.
+            sizes: Sequence[int] = SIZES, image_width: int = 256, strength: float | None = None,
+            page_timeout: float | None = None, title: str | None = None, **options) -> Explorer:
+    """Show content, style and the current image with a style-strength slider and live controls.
 
     Nothing runs until you press Run or move a slider. Each change stops the running
     optimisation and continues from the current image with the new settings.
@@ -213,8 +359,12 @@ def explore(content: ImageLike = "chelsea", style: ImageLike = "starry_night", *
         Sizes offered by the size slider.
     image_width : int
         Display width of the three images in pixels.
-    save_path : str
-        Default path for Save (a ``.json`` run record is written beside it).
+    strength : float, optional
+        Starting style strength in [0, 1] instead of ``content_weight``/``style_weight``.
+    page_timeout : float, optional
+        Stop a run when the page has been gone this long (the web app: 30 s); None: never.
+    title : str, optional
+        A heading above everything (the web app's).
     **options
         Passed to :class:`~styletransfer.live.steering.Steerer`: ``content_weight``, ``style_weight``,
         ``tv_weight``, ``weights``, ``init``, ``evals_per_run``, ``debounce``, ``content_layer``...
@@ -224,5 +374,8 @@ def explore(content: ImageLike = "chelsea", style: ImageLike = "starry_night", *
     Explorer
         Displays itself in a notebook; ``.steerer`` drives it from code.
     """
+    if strength is not None:
+        alpha, beta = resolve_strength(strength, options.pop("content_weight", None), options.pop("style_weight", None))
+        options.update(content_weight=alpha, style_weight=beta)
     steerer = Steerer(content, style, size=size, max_size=max(max(sizes), size), **options)
-    return Explorer(steerer, sizes=sizes, image_width=image_width, save_path=save_path)
+    return Explorer(steerer, sizes=sizes, image_width=image_width, page_timeout=page_timeout, title=title)

@@ -22,6 +22,7 @@ __all__ = [
     "strongest_channels",
     "plot_bars",
     "loss_plot_png",
+    "plain_number",
     "show_results",
     "plot_losses",
     "plot_loss_terms",
@@ -382,15 +383,35 @@ def plot_bars(
 _TERMS = {"content": "tab:blue", "style": "tab:orange", "tv": "tab:green"}
 
 
+def plain_number(value: float) -> str:
+    """A weight as people write it: ``1,000``, ``31.6``, ``0.01`` (three significant digits)."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{round(value, -len(str(int(abs(value)))) + 3):,.0f}"
+    return f"{value:.3g}"
+
+
+def _loss_limits(history: Sequence[dict]) -> tuple[float, float]:
+    values = [h[t] for h in history for t in _TERMS if t in h and h[t] > 0]
+    top = max(values)
+    shown = [v for v in values if v >= 1e-6 * top]  # a content loss of ~0 would squash the rest
+    return min(shown) / 2, top * 2
+
+
 def loss_plot_png(history: Sequence[dict], markers: Sequence[tuple[int, dict]] = (), *,
                   weights_label: str | None = None, is_random: bool | None = None,
-                  width: float = 6.0, height: float = 2.6) -> bytes:
+                  width: float = 6.4, height: float = 3.0) -> bytes:
     """Unweighted loss terms per evaluation (log scale) as PNG; dotted lines mark setting changes.
 
+    Readable at a glance: whole-number evaluation ticks, the legend beside the axes (never over
+    the curves), y-limits that show every curve (the photo's content loss, ~0 at the start, is
+    left out of the lower limit), setting changes labelled in plain numbers (``β/α 1,000``).
     Uses matplotlib's object API (no pyplot), so it is safe to call from the worker thread.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(width, height), dpi=80)
     FigureCanvasAgg(fig)
@@ -399,25 +420,25 @@ def loss_plot_png(history: Sequence[dict], markers: Sequence[tuple[int, dict]] =
     for term, color in _TERMS.items():
         values = [max(h[term], 1e-12) for h in history if term in h]
         if values:
-            ax.plot(steps[: len(values)], values, color=color, label=term)
+            ax.plot(steps[: len(values)], values, color=color, label=term, linewidth=2)
     for evaluation, settings in list(markers)[1:]:
         ax.axvline(evaluation, color="grey", linestyle=":", linewidth=1)
-        ratio = settings["content_weight"] / max(settings["style_weight"], 1e-30)
-        ax.annotate(f"α/β={ratio:.0e}", (evaluation, 1), xycoords=("data", "axes fraction"),
-                    fontsize=7, color="grey", rotation=90, va="top", ha="right")
+        beta = settings["style_weight"] / max(settings["content_weight"], 1e-30)
+        ax.annotate(f"β/α {plain_number(beta)}", (evaluation, 0.02), xycoords=("data", "axes fraction"),
+                    fontsize=9, color="dimgrey", rotation=90, va="bottom", ha="right")
     if history:
         ax.set_yscale("log")
-        top = max(max(h.get(term, 0.0) for term in _TERMS) for h in history)
-        ax.set_ylim(bottom=max(ax.get_ylim()[0], 1e-4 * top))  # the photo's content loss is ~0 at the start
-        ax.legend(loc="upper right", fontsize=8)
+        ax.set_ylim(*_loss_limits(history))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10, frameon=False)
     else:
-        ax.text(0.5, 0.5, "press Run or move a slider", ha="center", va="center", color="grey",
-                transform=ax.transAxes)
+        ax.text(0.5, 0.5, "press Run or move a slider", ha="center", va="center", color="dimgrey",
+                fontsize=11, transform=ax.transAxes)
         ax.set_xticks([])
         ax.set_yticks([])
-    ax.set_xlabel("evaluations", fontsize=8)
-    ax.tick_params(labelsize=7)
-    _set_title(fig, "loss terms (unweighted)", weights_label, is_random, ax=ax, fontsize=8)
+    ax.set_xlabel("evaluations", fontsize=10)
+    ax.tick_params(labelsize=9)
+    _set_title(fig, "loss terms (unweighted)", weights_label, is_random, ax=ax, fontsize=10)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
