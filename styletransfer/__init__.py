@@ -24,9 +24,9 @@ Quick start::
 
 from __future__ import annotations
 
-import os as _os
+from .quiet import quiet_tensorflow as _quiet_tensorflow
 
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_quiet_tensorflow()  # before anything imports TensorFlow: no start-up chatter unless $STYLETRANSFER_VERBOSE
 
 from .api import stylize  # noqa: E402
 from .constants import *  # noqa: E402,F403
