@@ -82,6 +82,17 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a Chromium for Playwright (the system's, else Playwright's own); skips in one line if none."""
+    from helpers import find_chromium
+
+    path, why = find_chromium()
+    if path is None:
+        pytest.skip(why)
+    return path
+
+
+@pytest.fixture(scope="session")
 def pinned_samples() -> dict:
     """The sample table as the package ships it (pinned URLs and sha256), before any stand-in."""
     return PINNED_SAMPLES

@@ -70,3 +70,57 @@ class LocalOrigin:
             self._server.shutdown()
             self._server.server_close()
             self._thread.join()
+
+
+#: Where Debian/Ubuntu (and CI) put their Chromium; Playwright drives it instead of downloading one.
+SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+#: Playwright's browser download host, to tell "online" from "offline" before trying an install.
+PLAYWRIGHT_HOST = "cdn.playwright.dev"
+NO_CHROMIUM = ("no Chromium for the browser test: install it with `.venv/bin/python -m playwright install "
+               "chromium` (online) or `sudo apt-get install chromium`")
+
+
+def _playwright_chromium() -> str | None:
+    """The Chromium that ``playwright install chromium`` put in Playwright's cache, if it is there."""
+    import os
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    with sync_playwright() as pw:
+        path = pw.chromium.executable_path
+    return path if path and os.path.isfile(path) else None
+
+
+def _online(host: str, timeout: float = 3.0) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def find_chromium(*, install: bool = True) -> tuple[str | None, str]:
+    """A Chromium for Playwright: the system's, else Playwright's own (installed now when online).
+
+    Returns ``(path, "")`` or ``(None, why)``, ``why`` being one line saying what to install.
+    """
+    import os
+    import subprocess
+    import sys
+
+    for path in SYSTEM_CHROMIUMS:
+        if os.path.isfile(path):
+            return path, ""
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return None, "no Playwright for the browser test: `.venv/bin/python -m pip install -e '.[test]'`"
+    path = _playwright_chromium()
+    if path is None and install and _online(PLAYWRIGHT_HOST):
+        subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], check=False, timeout=900)
+        path = _playwright_chromium()
+    return (path, "") if path else (None, NO_CHROMIUM)
