@@ -65,7 +65,8 @@ class WeightsSpec:
     kind: str
     path: Path | None = None
     seed: int = 0
-    fallback_reason: str | None = None
+    fallback_reason: str | None = None  # why ImageNet weights could not be used (the whole story)
+    fallback_short: str | None = None  # the same in a few words, for the one-line notice
 
     @property
     def is_random(self) -> bool:
@@ -84,12 +85,12 @@ def is_random_label(label: str | None) -> bool:
     return bool(label) and str(label).startswith(RANDOM_LABEL_PREFIX)
 
 
-def random_weights_notice(spec: WeightsSpec, short: str | None = None) -> str:
+def random_weights_notice(spec: WeightsSpec) -> str:
     """The one line said wherever a random-weight VGG19 is used (warning, command line, run start).
 
     The full reason (paths, the download error) stays in ``spec.fallback_reason`` and the run record.
     """
-    why = f" ({short})" if short else ""
+    why = f" ({spec.fallback_short})" if spec.fallback_short else ""
     return (f"{spec.label}: no ImageNet weights{why}; run `{FETCH_COMMAND}` while online "
             f"(`styletransfer info` shows where they go)")
 
@@ -202,8 +203,8 @@ def resolve_weights(
         except WeightsError as exc:
             if weights == "imagenet":
                 raise
-            spec = WeightsSpec("random", seed=seed, fallback_reason=str(exc))
-            _warn_once(random_weights_notice(spec, getattr(exc, "short", None)))
+            spec = WeightsSpec("random", seed=seed, fallback_reason=str(exc), fallback_short=getattr(exc, "short", None))
+            _warn_once(random_weights_notice(spec))
             return spec
     if isinstance(weights, os.PathLike) or (
         isinstance(weights, str)

@@ -124,3 +124,19 @@ def find_chromium(*, install: bool = True) -> tuple[str | None, str]:
         subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], check=False, timeout=900)
         path = _playwright_chromium()
     return (path, "") if path else (None, NO_CHROMIUM)
+
+
+#: TensorFlow's and Keras's start-up chatter: absl/C++ log lines (both formats), and Keras's download line.
+_CHATTER = (
+    r"absl::InitializeLog", r"oneDNN custom operations", r"cpu_feature_guard", r"This TensorFlow binary is optimized",
+    r"Downloading data from", r"^[IWE]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\]",
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IW] \S+:\d+\]",
+)
+
+
+def tf_chatter(text: str) -> list[str]:
+    """The lines of ``text`` that are TensorFlow/Keras chatter a user should not see by default."""
+    import re
+
+    pattern = re.compile("|".join(_CHATTER))
+    return [line for line in text.splitlines() if pattern.search(line)]

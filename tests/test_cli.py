@@ -347,7 +347,7 @@ def test_fetch_reports_each_item_and_fails_with_status_2(capsys, tmp_path, monke
 
 def test_fetch_succeeds_when_every_item_is_available(capsys, tmp_path, monkeypatch):
     fake = tmp_path / "weights.h5"
-    monkeypatch.setattr(cli, "download_weights", lambda: fake)
+    monkeypatch.setattr("styletransfer.weights.download_weights", lambda: fake)  # cli imports it when it runs
     status, out, err = call(capsys, "fetch")
     assert status == 0, err
     assert f"ok      VGG19 ImageNet weights: {fake}" in out and "FAILED" not in out
