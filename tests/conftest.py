@@ -26,7 +26,8 @@ os.environ["STYLETRANSFER_OFFLINE"] = "1"
 os.environ["KERAS_HOME"] = str(_TMP / "keras")
 os.environ["STYLETRANSFER_CACHE"] = str(_TMP / "cache")
 os.environ.pop("STYLETRANSFER_VGG19_WEIGHTS", None)
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TF_CPP_MIN_LOG_LEVEL is not set here: the library keeps TensorFlow quiet itself, and the tests of
+# commands and notebooks check that it does (tests/test_quiet.py, tests/test_notebooks.py).
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 

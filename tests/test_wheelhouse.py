@@ -18,8 +18,8 @@ pytestmark = pytest.mark.wheelhouse
 
 
 def _isolated_pip_env() -> dict[str, str]:
-    """No pip configuration file or PIP_* variable may add another source of packages."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    """No pip configuration file, PIP_* variable or PYTHONPATH may add another source of packages."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") and k != "PYTHONPATH"}
     env["PIP_CONFIG_FILE"] = os.devnull
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     return env
@@ -39,7 +39,6 @@ def test_fresh_venv_installs_from_the_wheelhouse_offline(tmp_path):
     subprocess.run([str(python), "-m", "pip", "check"], check=True, env=env)
     # The installed package (not this checkout) runs: a tiny stylisation with seeded random weights.
     run_env = {**env, "STYLETRANSFER_OFFLINE": "1", "KERAS_HOME": str(tmp_path / "keras")}
-    run_env.pop("PYTHONPATH", None)
     out = tmp_path / "tiny.png"
     done = subprocess.run([str(bindir / "styletransfer"), "run", "chelsea", "starry_night", "-o", str(out),
                            "--size", "32", "--evals", "2", "--weights", "random", "-q"],
