@@ -23,7 +23,6 @@ import pytest
 from PIL import Image
 
 from styletransfer import outputs as outputs_module
-from styletransfer.cli import job as runner
 from styletransfer.cli import main as cli
 from styletransfer.cli.main import main
 from styletransfer.images import load_image
@@ -67,7 +66,7 @@ def network_must_not_be_built(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("the network was built before the options were checked")
 
-    monkeypatch.setattr(runner, "StyleTransfer", boom)
+    monkeypatch.setattr("styletransfer.transfer.StyleTransfer", boom)  # the job imports it when a run starts
 
 
 # -- a real run and its record ------------------------------------------------------------------
@@ -347,7 +346,7 @@ def test_fetch_reports_each_item_and_fails_with_status_2(capsys, tmp_path, monke
 
 def test_fetch_succeeds_when_every_item_is_available(capsys, tmp_path, monkeypatch):
     fake = tmp_path / "weights.h5"
-    monkeypatch.setattr("styletransfer.weights.download_weights", lambda: fake)  # cli imports it when it runs
+    monkeypatch.setattr(cli, "download_weights", lambda: fake)
     status, out, err = call(capsys, "fetch")
     assert status == 0, err
     assert f"ok      VGG19 ImageNet weights: {fake}" in out and "FAILED" not in out

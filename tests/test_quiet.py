@@ -25,7 +25,7 @@ HEAVY = ("tensorflow", "keras", "scipy")
 #: Runs in a fresh interpreter: --help, samples and three errors, then reports the heavy imports.
 PROBE = r"""
 import json, sys
-import styletransfer.cli as cli
+import styletransfer.cli.main as cli
 statuses = {}
 try:
     cli.build_parser().parse_args(["--help"])
