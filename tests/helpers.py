@@ -109,10 +109,11 @@ def find_chromium(*, install: bool = True) -> tuple[str | None, str]:
     Returns ``(path, "")`` or ``(None, why)``, ``why`` being one line saying what to install.
     """
     import os
+    import shutil
     import subprocess
     import sys
 
-    for path in SYSTEM_CHROMIUMS:
+    for path in (*SYSTEM_CHROMIUMS, *filter(None, map(shutil.which, ("chromium", "chromium-browser")))):
         if os.path.isfile(path):
             return path, ""
     try:

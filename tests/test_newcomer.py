@@ -11,6 +11,7 @@ import pytest
 @pytest.fixture
 def no_system_chromium(monkeypatch):
     monkeypatch.setattr(helpers, "SYSTEM_CHROMIUMS", ())
+    monkeypatch.setattr("shutil.which", lambda name: None)
     monkeypatch.setattr(helpers, "_playwright_chromium", lambda: None)
 
 
@@ -18,6 +19,7 @@ def test_system_chromium_is_used_first(monkeypatch, tmp_path):
     fake = tmp_path / "chromium"
     fake.write_text("")
     monkeypatch.setattr(helpers, "SYSTEM_CHROMIUMS", (str(tmp_path / "absent"), str(fake)))
+    monkeypatch.setattr("shutil.which", lambda name: None)
     monkeypatch.setattr(helpers, "_online", lambda host: pytest.fail("no network check needed"))
     assert helpers.find_chromium() == (str(fake), "")
 
