@@ -100,3 +100,18 @@ def test_a_command_is_quiet_by_default_and_verbose_on_request(tmp_path):
     expected = [line for line in tf_chatter(raw.stdout + raw.stderr) if "Downloading" not in line]
     verbose = _run_command(tmp_path, "--verbose")
     assert len(tf_chatter(verbose)) >= len(expected)
+
+
+@pytest.mark.slow
+def test_startup_benchmark_runs_and_records(tmp_path, capsys):
+    from helpers import load_benchmark
+
+    bench = load_benchmark("bench_startup")
+    results = tmp_path / "RESULTS.md"
+    assert bench.main(["--repeats", "1", "--append", "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    for name in ("styletransfer --help", "styletransfer samples", "error: missing image", "import tensorflow"):
+        assert f"| `{name}` |" in out
+    assert "Goal `--help` < 1 s:" in out
+    text = results.read_text()
+    assert bench.SECTION in text and bench.END_MARKER in text and "| `import tensorflow` |" in text
