@@ -79,11 +79,12 @@ def report(results: dict[str, dict[str, float]], repeats: int) -> str:
     rows = ["| command | median wall s | median CPU s | wall / `import tensorflow` |", "|---|---|---|---|"]
     for name, r in results.items():
         rows.append(f"| `{name}` | {r['wall']:.3f} | {r['cpu']:.3f} | {r['wall'] / tf_wall:.3f} |")
-    help_wall = results["styletransfer --help"]["wall"]
+    help_wall, help_cpu = results["styletransfer --help"]["wall"], results["styletransfer --help"]["cpu"]
     verdict = "met" if help_wall < GOAL_SECONDS else "NOT met"
     rows.append("")
-    rows.append(f"Goal `--help` < {GOAL_SECONDS:.0f} s: {verdict} ({help_wall:.2f} s; {repeats} interleaved repeats "
-                f"after a warm-up, whole processes).")
+    rows.append(f"Goal `--help` < {GOAL_SECONDS:.0f} s: {verdict} ({help_wall:.2f} s wall, {help_cpu:.2f} s CPU; "
+                f"{repeats} interleaved repeats after a warm-up, whole processes). On a busy machine the wall time "
+                f"is several times the CPU time; the CPU time is close to the wall time of an idle one.")
     return "\n".join(rows)
 
 
