@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint notebooks-strip nav bench clean app lab
+.PHONY: venv demo test lint notebooks-strip nav bench wheelhouse clean app lab
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ notebooks-strip: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
+
+## Every wheel a workshop laptop needs, for an offline room: Linux x86-64, macOS arm64 and Windows x86-64,
+## Python 3.10-3.13 (about 4 GB), into wheelhouse/. Fewer: make wheelhouse WHEELHOUSE_ARGS="--platform here".
+## Install on a laptop: python -m pip install --no-index --find-links wheelhouse "styletransfer[notebooks]"
+WHEELHOUSE_ARGS ?=
+wheelhouse: $(STAMP)
+	$(BIN)/python tools/wheelhouse.py --out wheelhouse $(WHEELHOUSE_ARGS)
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache

@@ -24,65 +24,56 @@ Quick start::
 
 from __future__ import annotations
 
-import os as _os
+from .quiet import quiet_tensorflow as _quiet_tensorflow
 
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_quiet_tensorflow()  # before anything imports TensorFlow: no start-up chatter unless $STYLETRANSFER_VERBOSE
 
-from .api import stylize  # noqa: E402
+import importlib as _importlib  # noqa: E402
+
 from .constants import *  # noqa: E402,F403
 from .errors import ImageError, LayerError, ParameterError, StyleTransferError, WeightsError  # noqa: E402
-from .extensions.color import LuminanceTransfer, match_color, preserve_colors  # noqa: E402
-from .extensions.conventions import conversion_table, convert_weights  # noqa: E402
-from .extensions.multiscale import stylize_multiscale  # noqa: E402
-from .extensions.presets import PRESETS, compare_presets, run_preset  # noqa: E402
-from .extensions.spatial import MultiStyleTransfer  # noqa: E402
-from .features import FeatureExtractor, layer_name, paper_name  # noqa: E402
-from .images import deprocess, load_image, preprocess, save_image  # noqa: E402
-from .losses import content_loss, gram_matrix, style_loss, total_variation_loss  # noqa: E402
-from .optimize import Progress, Result, optimize  # noqa: E402
-from .samples import as_image, list_samples, load_sample  # noqa: E402
-from .transfer import StyleTransfer  # noqa: E402
-from .weights import RandomWeightsWarning, WeightsSpec, resolve_weights  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "StyleTransfer",
-    "stylize",
-    "stylize_multiscale",
-    "LuminanceTransfer",
-    "match_color",
-    "preserve_colors",
-    "MultiStyleTransfer",
-    "PRESETS",
-    "compare_presets",
-    "run_preset",
-    "conversion_table",
-    "convert_weights",
-    "FeatureExtractor",
-    "layer_name",
-    "paper_name",
-    "load_image",
-    "save_image",
-    "preprocess",
-    "deprocess",
-    "list_samples",
-    "as_image",
-    "load_sample",
-    "gram_matrix",
-    "content_loss",
-    "style_loss",
-    "total_variation_loss",
-    "optimize",
-    "Progress",
-    "Result",
-    "resolve_weights",
-    "WeightsSpec",
-    "RandomWeightsWarning",
-    "StyleTransferError",
-    "ImageError",
-    "LayerError",
-    "ParameterError",
-    "WeightsError",
-]
+#: Public name -> the module that defines it. Imported on first use (PEP 562), so ``import
+#: styletransfer`` and ``styletransfer --help`` stay quick: TensorFlow loads only when needed.
+_EXPORTS: dict[str, str] = {
+    "stylize": "api",
+    **dict.fromkeys(["LuminanceTransfer", "match_color", "preserve_colors"], "extensions.color"),
+    **dict.fromkeys(["conversion_table", "convert_weights"], "extensions.conventions"),
+    **dict.fromkeys(["FeatureExtractor", "layer_name", "paper_name"], "features"),
+    **dict.fromkeys(["deprocess", "load_image", "preprocess", "save_image"], "images"),
+    **dict.fromkeys(["content_loss", "gram_matrix", "style_loss", "total_variation_loss"], "losses"),
+    "stylize_multiscale": "extensions.multiscale",
+    **dict.fromkeys(["Progress", "Result", "optimize"], "optimize"),
+    **dict.fromkeys(["PRESETS", "compare_presets", "run_preset"], "extensions.presets"),
+    **dict.fromkeys(["as_image", "list_samples", "load_sample"], "samples"),
+    "MultiStyleTransfer": "extensions.spatial",
+    "StyleTransfer": "transfer",
+    **dict.fromkeys(["RandomWeightsWarning", "WeightsSpec", "resolve_weights"], "weights"),
+}
+
+__all__ = [*_EXPORTS, "StyleTransferError", "ImageError", "LayerError", "ParameterError",
+           "WeightsError"]
+
+
+def __getattr__(name: str):
+    """Import a public name's module (or a submodule, ``styletransfer.plotting``) on first use."""
+    if name in _EXPORTS:
+        value = getattr(_importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    elif not name.startswith("__"):
+        try:
+            value = _importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
 

@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from . import constants as C
 from .errors import ParameterError
 
-__all__ = ["whole_number", "finite_number", "choice", "display_name"]
+__all__ = ["whole_number", "finite_number", "choice", "display_name", "normalized_layer_weights",
+           "check_problem_options", "check_style_loss", "check_parameterization"]
 
 
 def display_name(name: str, names: Mapping[str, str] | None) -> str:
@@ -47,3 +49,82 @@ def choice(name: str, value, choices: Sequence[str], *, note: str = "") -> str:
         listed = ", ".join(repr(c) for c in choices)
         raise ParameterError(f"unknown {name} {value!r}; use one of {listed}{note}")
     return value
+
+
+def normalized_layer_weights(layers: Sequence[str], weights: Sequence[float] | None = None) -> dict:
+    """Per-layer weights that sum to one (equal by default, as in the paper)."""
+    if weights is None:
+        weights = [1.0] * len(layers)
+    if len(weights) != len(layers):
+        raise ValueError(f"{len(weights)} layer weights for {len(layers)} layers; give one per layer")
+    total = float(sum(weights))
+    if total <= 0:
+        raise ValueError("style layer weights must sum to a positive number")
+    return {layer: float(w) / total for layer, w in zip(layers, weights)}
+
+
+def check_problem_options(
+    *,
+    size: int | None = C.DEFAULT_SIZE,
+    style_size: int | None = None,
+    content_layers: Sequence[str] = C.DEFAULT_CONTENT_LAYERS,
+    style_layers: Sequence[str] = C.DEFAULT_STYLE_LAYERS,
+    style_layer_weights: Sequence[float] | None = None,
+    content_weight: float = C.DEFAULT_CONTENT_WEIGHT,
+    style_weight: float = C.DEFAULT_STYLE_WEIGHT,
+    tv_weight: float = C.DEFAULT_TV_WEIGHT,
+    pooling: str = C.DEFAULT_POOLING,
+    style_loss: str = C.DEFAULT_STYLE_LOSS,
+    parameterization: str = C.DEFAULT_PARAMETERIZATION,
+    names: Mapping[str, str] | None = None,
+) -> dict:
+    """Check :class:`StyleTransfer`'s options without building anything; the one owner of these checks.
+
+    ``names`` maps a parameter to the name the caller's user knows (the command line passes its
+    flags). Returns the options resolved: Keras layer names, float weights, the style layer
+    weights normalised to sum to one.
+
+    Raises
+    ------
+    ParameterError, LayerError
+        One line naming the option and what it accepts.
+    """
+    from .features import layer_names  # features imports nothing heavy, but checks stays at the bottom
+
+    def name(key: str) -> str:
+        return display_name(key, names)
+
+    for key, value in (("size", size), ("style_size", style_size)):
+        if value is not None:
+            whole_number(name(key), value, C.MIN_IMAGE_SIDE)
+    weights = {key: finite_number(name(key), value) for key, value in
+               (("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight))}
+    choice(name("pooling"), pooling, C.POOLING_MODES, note=" ('avg' is the paper's)")
+    check_style_loss(style_loss)
+    check_parameterization(parameterization)
+    content_layers, style_layers = layer_names(content_layers), layer_names(style_layers)
+    if style_layer_weights is not None:
+        style_layer_weights = [finite_number(name("style_layer_weights"), w) for w in style_layer_weights]
+    try:
+        layer_weights = normalized_layer_weights(style_layers, style_layer_weights)
+    except ValueError as exc:
+        raise ParameterError(f"{name('style_layer_weights')}: {exc}") from None
+    return {"size": size, "style_size": style_size, "content_layers": content_layers, "style_layers": style_layers,
+            "style_layer_weights": layer_weights, **weights, "pooling": pooling, "style_loss": style_loss,
+            "parameterization": parameterization}
+
+
+def check_style_loss(name) -> str:
+    """Return ``name`` if it is a known style loss, else raise a one-line :class:`ParameterError`."""
+    if name not in C.STYLE_LOSSES:
+        raise ParameterError(f"unknown style loss {name!r}; use one of {', '.join(map(repr, C.STYLE_LOSSES))}")
+    return name
+
+
+def check_parameterization(name) -> str:
+    """Return ``name`` if it is a known parameterisation, else raise a one-line :class:`ParameterError`."""
+    if name not in C.PARAMETERIZATIONS:
+        raise ParameterError(
+            f"unknown parameterization {name!r}; use one of {', '.join(map(repr, C.PARAMETERIZATIONS))}"
+        )
+    return name

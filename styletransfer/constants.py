@@ -38,6 +38,8 @@ __all__ = [
     "QUICK_ENV_VAR",
     "FETCH_COMMAND",
     "OFFLINE_ENV_VAR",
+    "VERBOSE_ENV_VAR",
+    "QUIET_TF_LOG_LEVEL",
     "MULTISCALE_MIN_SIZE",
     "MULTISCALE_EVALS",
     "VGG19_WIDTHS",
@@ -201,6 +203,12 @@ QUICK_ENV_VAR: str = "STYLETRANSFER_QUICK"
 FETCH_COMMAND: str = "styletransfer fetch"
 #: Environment variable that forbids every download (tests set it; so can an offline workshop).
 OFFLINE_ENV_VAR: str = "STYLETRANSFER_OFFLINE"
+#: Environment variable that shows TensorFlow's own start-up log again (hidden by default; the
+#: command line's ``--verbose`` sets it).
+VERBOSE_ENV_VAR: str = "STYLETRANSFER_VERBOSE"
+#: ``TF_CPP_MIN_LOG_LEVEL`` the library sets unless verbose: 2 hides TensorFlow's C++ information
+#: and warning lines (absl, oneDNN, cpu_feature_guard), not its errors.
+QUIET_TF_LOG_LEVEL: str = "2"
 
 
 # -- outputs (styletransfer.outputs) -----------------------------------------------------------

@@ -15,9 +15,11 @@ Conventions (stated once, tested against a NumPy reference in ``tests/test_losse
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import tensorflow as tf
+
+from .checks import normalized_layer_weights  # re-exported: the check lives with the others
 
 __all__ = [
     "gram_matrix",
@@ -62,18 +64,6 @@ def style_layer_loss(gram: tf.Tensor, target_gram: tf.Tensor) -> tf.Tensor:
     channels = tf.cast(tf.shape(gram)[-1], gram.dtype)
     per_image = tf.reduce_sum(tf.square(gram - target_gram), axis=[-2, -1]) / (4.0 * channels**2)
     return tf.reduce_mean(per_image)
-
-
-def normalized_layer_weights(layers: Sequence[str], weights: Sequence[float] | None = None) -> dict:
-    """Per-layer weights that sum to one (equal by default, as in the paper)."""
-    if weights is None:
-        weights = [1.0] * len(layers)
-    if len(weights) != len(layers):
-        raise ValueError(f"{len(weights)} layer weights for {len(layers)} layers; give one per layer")
-    total = float(sum(weights))
-    if total <= 0:
-        raise ValueError("style layer weights must sum to a positive number")
-    return {layer: float(w) / total for layer, w in zip(layers, weights)}
 
 
 def style_loss(

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.optimize
 
 from . import constants as C
 from .checks import choice, display_name, finite_number, whole_number
@@ -416,6 +415,8 @@ def _run_lbfgs(tracker: _Tracker, x0: np.ndarray, pixel_range, *, bounds: str, m
 
     evals = tracker.max_evals
     with _single_threaded_blas():
+        import scipy.optimize  # here, not at the top: the command line's checks need no scipy
+
         out = scipy.optimize.minimize(
             pixels_fun if scale == 1.0 else scaled_fun, x0.astype(np.float64).ravel() / scale, jac=True,
             method="L-BFGS-B",

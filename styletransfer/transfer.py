@@ -8,20 +8,19 @@ sliders can change them without recompiling anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import tensorflow as tf
 
 from . import constants as C
-from .checks import choice, display_name, finite_number, whole_number
+from .checks import check_problem_options, finite_number, normalized_layer_weights  # noqa: F401 - re-exported
 from .errors import ImageError, ParameterError
 from .estimate import check_fits
-from .extensions.parameterization import check_parameterization
-from .extensions.style_losses import check_style_loss, make_style_loss
-from .features import FeatureExtractor, layer_names
+from .extensions.style_losses import make_style_loss
+from .features import FeatureExtractor
 from .images import ImageLike, pixel_bounds, preprocess, resize_image
-from .losses import content_loss, normalized_layer_weights, total_variation_loss
+from .losses import content_loss, total_variation_loss
 from .samples import as_image, resolve_source
 from .strength import resolve_strength
 
@@ -34,55 +33,6 @@ INIT_CHOICES: tuple[str, ...] = C.INIT_CHOICES
 def check_weight(name: str, value: float) -> float:
     """Return ``value`` as a float, or raise a one-line error if it is NaN, infinite or negative."""
     return finite_number(name, value)
-
-
-def check_problem_options(
-    *,
-    size: int | None = C.DEFAULT_SIZE,
-    style_size: int | None = None,
-    content_layers: Sequence[str] = C.DEFAULT_CONTENT_LAYERS,
-    style_layers: Sequence[str] = C.DEFAULT_STYLE_LAYERS,
-    style_layer_weights: Sequence[float] | None = None,
-    content_weight: float = C.DEFAULT_CONTENT_WEIGHT,
-    style_weight: float = C.DEFAULT_STYLE_WEIGHT,
-    tv_weight: float = C.DEFAULT_TV_WEIGHT,
-    pooling: str = C.DEFAULT_POOLING,
-    style_loss: str = C.DEFAULT_STYLE_LOSS,
-    parameterization: str = C.DEFAULT_PARAMETERIZATION,
-    names: Mapping[str, str] | None = None,
-) -> dict:
-    """Check :class:`StyleTransfer`'s options without building anything; the one owner of these checks.
-
-    ``names`` maps a parameter to the name the caller's user knows (the command line passes its
-    flags). Returns the options resolved: Keras layer names, float weights, the style layer
-    weights normalised to sum to one.
-
-    Raises
-    ------
-    ParameterError, LayerError
-        One line naming the option and what it accepts.
-    """
-    def name(key: str) -> str:
-        return display_name(key, names)
-
-    for key, value in (("size", size), ("style_size", style_size)):
-        if value is not None:
-            whole_number(name(key), value, C.MIN_IMAGE_SIDE)
-    weights = {key: finite_number(name(key), value) for key, value in
-               (("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight))}
-    choice(name("pooling"), pooling, C.POOLING_MODES, note=" ('avg' is the paper's)")
-    check_style_loss(style_loss)
-    check_parameterization(parameterization)
-    content_layers, style_layers = layer_names(content_layers), layer_names(style_layers)
-    if style_layer_weights is not None:
-        style_layer_weights = [finite_number(name("style_layer_weights"), w) for w in style_layer_weights]
-    try:
-        layer_weights = normalized_layer_weights(style_layers, style_layer_weights)
-    except ValueError as exc:
-        raise ParameterError(f"{name('style_layer_weights')}: {exc}") from None
-    return {"size": size, "style_size": style_size, "content_layers": content_layers, "style_layers": style_layers,
-            "style_layer_weights": layer_weights, **weights, "pooling": pooling, "style_loss": style_loss,
-            "parameterization": parameterization}
 
 
 def init_image(init, content: np.ndarray, style: np.ndarray, *, seed: int = C.DEFAULT_SEED) -> np.ndarray:

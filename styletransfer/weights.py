@@ -39,6 +39,7 @@ __all__ = [
     "downloads_off",
     "RANDOM_LABEL_PREFIX",
     "is_random_label",
+    "random_weights_notice",
 ]
 
 #: How every label of a random-weight network starts (figure titles, CLI output, run records).
@@ -49,6 +50,14 @@ class RandomWeightsWarning(UserWarning):
     """Emitted when ImageNet weights are unavailable and a random VGG19 is used instead."""
 
 
+class _Unavailable(WeightsError):
+    """A :class:`WeightsError` that also carries a few words for the one-line random-weights notice."""
+
+    def __init__(self, message: str, short: str) -> None:
+        super().__init__(message)
+        self.short = short
+
+
 @dataclass(frozen=True)
 class WeightsSpec:
     """Resolved weights: ``kind`` is ``"imagenet"`` or ``"random"``."""
@@ -56,7 +65,8 @@ class WeightsSpec:
     kind: str
     path: Path | None = None
     seed: int = 0
-    fallback_reason: str | None = None
+    fallback_reason: str | None = None  # why ImageNet weights could not be used (the whole story)
+    fallback_short: str | None = None  # the same in a few words, for the one-line notice
 
     @property
     def is_random(self) -> bool:
@@ -73,6 +83,16 @@ class WeightsSpec:
 def is_random_label(label: str | None) -> bool:
     """Whether ``label`` is a :attr:`WeightsSpec.label` of random weights (for callers that only kept the label)."""
     return bool(label) and str(label).startswith(RANDOM_LABEL_PREFIX)
+
+
+def random_weights_notice(spec: WeightsSpec) -> str:
+    """The one line said wherever a random-weight VGG19 is used (warning, command line, run start).
+
+    The full reason (paths, the download error) stays in ``spec.fallback_reason`` and the run record.
+    """
+    why = f" ({spec.fallback_short})" if spec.fallback_short else ""
+    return (f"{spec.label}: no ImageNet weights{why}; run `{FETCH_COMMAND}` while online "
+            f"(`styletransfer info` shows where they go)")
 
 
 def weights_cache_path() -> Path:
@@ -94,13 +114,14 @@ def _how_to_fix(path: Path) -> str:
 
 def _check_file(path: Path, *, verify: bool) -> Path:
     if not path.is_file():
-        raise WeightsError(f"VGG19 weights file not found: {path}; {_how_to_fix(weights_cache_path())}")
+        raise _Unavailable(f"VGG19 weights file not found: {path}; {_how_to_fix(weights_cache_path())}",
+                           "file not found")
     if verify:
         actual = md5sum(path)
         if actual != WEIGHTS_MD5:
-            raise WeightsError(
+            raise _Unavailable(
                 f"VGG19 weights file {path} is corrupt (MD5 {actual}, expected {WEIGHTS_MD5}); "
-                f"delete it and {_how_to_fix(weights_cache_path())}"
+                f"delete it and {_how_to_fix(weights_cache_path())}", "the file is corrupt",
             )
     return path
 
@@ -113,26 +134,35 @@ def download_weights() -> Path:
     if target.is_file() and md5sum(target) == WEIGHTS_MD5:
         return target
     if downloads_off():
-        raise WeightsError(
+        raise _Unavailable(
             f"ImageNet VGG19 weights are not in the Keras cache ({target}) and downloads are off "
-            f"({OFFLINE_ENV_VAR} is set); {_how_to_fix(target)}"
+            f"({OFFLINE_ENV_VAR} is set); {_how_to_fix(target)}", "downloads are off",
         )
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)  # Keras's get_file has no timeout of its own
     try:
+        _probe(WEIGHTS_URL)  # Keras prints "Downloading data from ..." even when no download can happen
         got = keras.utils.get_file(
             WEIGHTS_FILENAME, WEIGHTS_URL, cache_subdir="models", file_hash=WEIGHTS_MD5,
             cache_dir=str(keras_cache_dir()),
         )
     except Exception as exc:  # noqa: BLE001 - any network/IO failure becomes one clear line
         reason = first_line(exc)
-        raise WeightsError(
+        raise _Unavailable(
             f"ImageNet VGG19 weights are not in the Keras cache ({target}) and the download "
-            f"failed ({reason}); {_how_to_fix(target)}"
+            f"failed ({reason}); {_how_to_fix(target)}", "the download failed",
         ) from None
     finally:
         socket.setdefaulttimeout(previous)
     return _check_file(Path(got), verify=True)
+
+
+def _probe(url: str) -> None:
+    """Fail fast, without Keras's download message, when ``url`` cannot be reached (one HEAD request)."""
+    import urllib.request
+
+    with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=DOWNLOAD_TIMEOUT):  # noqa: S310
+        pass
 
 
 def resolve_weights(
@@ -173,9 +203,9 @@ def resolve_weights(
         except WeightsError as exc:
             if weights == "imagenet":
                 raise
-            message = f"using a RANDOM-WEIGHT VGG19 instead of ImageNet weights: {exc}"
-            warnings.warn(message, RandomWeightsWarning, stacklevel=2)
-            return WeightsSpec("random", seed=seed, fallback_reason=str(exc))
+            spec = WeightsSpec("random", seed=seed, fallback_reason=str(exc), fallback_short=getattr(exc, "short", None))
+            _warn_once(random_weights_notice(spec))
+            return spec
     if isinstance(weights, os.PathLike) or (
         isinstance(weights, str)
         and (weights.endswith((".h5", ".hdf5")) or os.sep in weights or Path(weights).expanduser().is_file())
@@ -184,6 +214,15 @@ def resolve_weights(
     raise WeightsError(
         f"unknown weights {weights!r}; use 'imagenet', 'auto', 'random' or a path to {WEIGHTS_FILENAME}"
     )
+
+
+_SHOWN: dict = {}  # the warnings registry of the random-weights notice: each text once per process
+
+
+def _warn_once(text: str) -> None:
+    """Warn without a file name and source line under it: the notice stays one line in a notebook too."""
+    warnings.warn_explicit(text, RandomWeightsWarning, "styletransfer", 0, module="styletransfer.weights",
+                           registry=_SHOWN)
 
 
 def weights_status() -> dict[str, str]:

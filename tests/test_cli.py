@@ -23,7 +23,6 @@ import pytest
 from PIL import Image
 
 from styletransfer import outputs as outputs_module
-from styletransfer.cli import job as runner
 from styletransfer.cli import main as cli
 from styletransfer.cli.main import main
 from styletransfer.images import load_image
@@ -67,7 +66,7 @@ def network_must_not_be_built(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("the network was built before the options were checked")
 
-    monkeypatch.setattr(runner, "StyleTransfer", boom)
+    monkeypatch.setattr("styletransfer.transfer.StyleTransfer", boom)  # the job imports it when a run starts
 
 
 # -- a real run and its record ------------------------------------------------------------------

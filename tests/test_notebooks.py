@@ -36,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import tf_chatter
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -382,6 +383,16 @@ def _cell_failure(exc: Exception, nb, path: Path) -> str:
 
 
 @pytest.mark.notebook
+def _output_text(cell) -> str:
+    """Everything a reader sees under a code cell as text (streams, plain-text results, tracebacks)."""
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(output.get("text", ""))
+        parts.append(output.get("data", {}).get("text/plain", ""))
+        parts.extend(output.get("traceback", []))
+    return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)
+
+
 @pytest.mark.parametrize(("path", "extra_env"), _runs())
 def test_notebook_runs_in_quick_mode(path, extra_env, python3_kernel):
     from nbclient import NotebookClient
@@ -421,6 +432,8 @@ def test_notebook_runs_in_quick_mode(path, extra_env, python3_kernel):
         f"{path.name}: stderr output in cells {noisy} (0-based); silence it, or tag a cell that shows an "
         f"error on purpose with one of {sorted(STDERR_TAGS)}"
     )
+    chatter = tf_chatter("\n".join(_output_text(cell) for cell in nb.cells if cell.cell_type == "code"))
+    assert not chatter, f"{path.name} shows TensorFlow/Keras start-up chatter: {chatter[:3]}"
 
 
 def unexpected_stderr(nb) -> dict[int, str]:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import io
-import urllib.error
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import LocalOrigin, one_line
 
-from styletransfer import cache, samples
+from styletransfer import samples
 from styletransfer.constants import CACHE_ENV_VAR, FETCH_COMMAND, OFFLINE_ENV_VAR
 from styletransfer.errors import ImageError, ParameterError
 from styletransfer.samples import SAMPLES, cache_dir, fetch_sample, list_samples, load_sample, sample_path
@@ -58,33 +58,48 @@ def test_sources_attribute_every_shipped_file():
 
 
 @pytest.mark.parametrize("name", FETCHED)
-def test_fetched_samples_come_from_the_verified_cache(name, shared_images):
+def test_fetched_samples_come_from_the_verified_cache(name, sample_originals):
     path = sample_path(name)
     assert path.parent == cache_dir() and path.is_file()
+    assert path.read_bytes() == sample_originals[name]
     assert hashlib.sha256(path.read_bytes()).hexdigest() == SAMPLES[name].sha256
     assert load_sample(name, size=64).shape[2] == 3
 
 
+def test_pinned_urls_and_hashes(pinned_samples):
+    for name in FETCHED:
+        pinned = pinned_samples[name]
+        assert pinned.url.startswith("https://") and len(pinned.url.split("/")[5]) == 40  # a commit
+        assert len(pinned.sha256) == 64 and int(pinned.sha256, 16) >= 0
+
+
 @pytest.fixture
-def private_cache(tmp_path, monkeypatch, shared_images) -> Path:
+def private_cache(tmp_path, monkeypatch) -> Path:
     """An empty cache folder of our own, so tests may corrupt it."""
     monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "cache"))
     return tmp_path / "cache"
 
 
-def _original(name: str, shared_images: Path) -> bytes:
-    return (shared_images / SAMPLES[name].filename).read_bytes()
+@pytest.fixture
+def origin(monkeypatch, sample_originals):
+    """An HTTP server on 127.0.0.1 serving the fetched samples; the sample table points at it."""
+    server = LocalOrigin({f"/{name}.jpg": data for name, data in sample_originals.items()})
+    for name in FETCHED:
+        monkeypatch.setitem(SAMPLES, name, dataclasses.replace(SAMPLES[name], url=server.url(f"/{name}.jpg")))
+    monkeypatch.setenv(OFFLINE_ENV_VAR, "0")  # "0" means downloads are allowed
+    yield server
+    server.close()
 
 
-def test_corrupt_cache_file_is_detected_offline(private_cache, shared_images):
+def test_corrupt_cache_file_is_detected_offline(private_cache, sample_originals):
     private_cache.mkdir()
-    good = _original("tuebingen", shared_images)
+    good = sample_originals["tuebingen"]
     target = private_cache / SAMPLES["tuebingen"].filename
     target.write_bytes(good[:-100] + b"\0" * 100)
     with pytest.raises(ImageError) as exc:
         load_sample("tuebingen")
-    text = str(exc.value)
-    assert "\n" not in text and "corrupt" in text and f"`{FETCH_COMMAND}`" in text and OFFLINE_ENV_VAR in text
+    text = one_line(exc)
+    assert "corrupt" in text and f"`{FETCH_COMMAND}`" in text and OFFLINE_ENV_VAR in text
     target.write_bytes(good)  # repaired: loads again
     assert load_sample("tuebingen", size=32).shape[2] == 3
 
@@ -92,66 +107,47 @@ def test_corrupt_cache_file_is_detected_offline(private_cache, shared_images):
 def test_missing_cache_file_offline(private_cache):
     with pytest.raises(ImageError) as exc:
         fetch_sample("mount_rainier")
-    text = str(exc.value)
-    assert "\n" not in text and "not in the cache" in text and FETCH_COMMAND in text
+    text = one_line(exc)
+    assert "not in the cache" in text and FETCH_COMMAND in text
     assert not private_cache.exists() or not any(private_cache.iterdir())
 
 
-class _Response(io.BytesIO):
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def test_download_path(private_cache, shared_images, monkeypatch):
-    monkeypatch.setenv(OFFLINE_ENV_VAR, "0")  # "0" means downloads are allowed
-    good = _original("green_sea_turtle", shared_images)
-    asked = []
-
-    def fake_urlopen(url, timeout=None):
-        asked.append(url)
-        return _Response(good)
-
-    monkeypatch.setattr(cache.urllib.request, "urlopen", fake_urlopen)
+def test_download_path(private_cache, origin, sample_originals):
     path = fetch_sample("green_sea_turtle")
-    assert asked == [SAMPLES["green_sea_turtle"].url]
-    assert asked[0].startswith("https://") and len(asked[0].split("/")[5]) == 40  # pinned commit
+    assert origin.requests == ["/green_sea_turtle.jpg"]
     assert path == private_cache / SAMPLES["green_sea_turtle"].filename
-    assert path.read_bytes() == good
-    assert fetch_sample("green_sea_turtle") == path and len(asked) == 1  # cached: no second download
+    assert path.read_bytes() == sample_originals["green_sea_turtle"]
+    assert fetch_sample("green_sea_turtle") == path and len(origin.requests) == 1  # cached: no second download
     fetch_sample("green_sea_turtle", force=True)
-    assert len(asked) == 2
+    assert len(origin.requests) == 2
     assert [p.name for p in private_cache.iterdir()] == [path.name]  # no temporary files left
+    assert load_sample("green_sea_turtle", size=40).shape[2] == 3
 
 
-def test_download_sha256_mismatch_and_network_failure(private_cache, shared_images, monkeypatch):
-    monkeypatch.delenv(OFFLINE_ENV_VAR)
-    good = _original("tuebingen", shared_images)
-    monkeypatch.setattr(cache.urllib.request, "urlopen", lambda url, timeout=None: _Response(good[::-1]))
+def test_download_sha256_mismatch_and_network_failure(private_cache, origin):
+    origin.corrupt = True
     with pytest.raises(ImageError) as exc:
         fetch_sample("tuebingen")
-    assert "sha256" in str(exc.value) and "\n" not in str(exc.value)
+    assert "sha256" in one_line(exc)
     assert not (private_cache / SAMPLES["tuebingen"].filename).exists()
-
-    def offline(url, timeout=None):
-        raise urllib.error.URLError("no route to host")
-
-    monkeypatch.setattr(cache.urllib.request, "urlopen", offline)
+    origin.corrupt = False
+    origin.status = 404
     with pytest.raises(ImageError) as exc:
         fetch_sample("tuebingen")
-    assert "no route to host" in str(exc.value) and FETCH_COMMAND in str(exc.value)
+    assert "404" in one_line(exc) and FETCH_COMMAND in str(exc.value)
+    origin.close()  # nothing listens any more: connection refused
+    with pytest.raises(ImageError) as exc:
+        fetch_sample("tuebingen")
+    assert "could not be downloaded" in one_line(exc) and FETCH_COMMAND in str(exc.value)
+    assert not private_cache.exists() or not any(private_cache.iterdir())
 
 
-def test_corrupt_cache_file_is_replaced_online(private_cache, shared_images, monkeypatch):
-    monkeypatch.delenv(OFFLINE_ENV_VAR)
-    good = _original("mount_rainier", shared_images)
+def test_corrupt_cache_file_is_replaced_online(private_cache, origin, sample_originals):
     private_cache.mkdir()
     target = private_cache / SAMPLES["mount_rainier"].filename
     target.write_bytes(b"garbage")
-    monkeypatch.setattr(cache.urllib.request, "urlopen", lambda url, timeout=None: _Response(good))
-    assert fetch_sample("mount_rainier") == target and target.read_bytes() == good
+    assert fetch_sample("mount_rainier") == target and target.read_bytes() == sample_originals["mount_rainier"]
+    assert origin.requests == ["/mount_rainier.jpg"]
 
 
 def test_unknown_sample():

@@ -78,7 +78,7 @@ def test_float64_input_is_accepted_without_retracing(small_problem):
     assert small_problem._compiled.experimental_get_tracing_count() == traces
 
 
-def test_layer_choices_and_weights(shared_images):
+def test_layer_choices_and_weights():
     content = np.random.default_rng(0).integers(0, 256, size=(40, 48, 3), dtype=np.uint8)
     style = np.random.default_rng(1).integers(0, 256, size=(32, 32, 3), dtype=np.uint8)
     problem = StyleTransfer(

@@ -86,6 +86,7 @@ def test_imagenet_missing_download_fails(empty_keras_cache, monkeypatch):
         raise Exception("URL fetch failure: [Errno -3] Temporary failure in name resolution\nmore")
 
     monkeypatch.setattr(keras.utils, "get_file", no_network)
+    monkeypatch.setattr(weights, "_probe", lambda url: None)  # reachable, then Keras's download fails
     with pytest.raises(WeightsError) as exc:
         download_weights()
     text = one_line(exc)
@@ -204,7 +205,10 @@ def test_download_into_the_keras_cache(vgg19_file, empty_keras_cache, monkeypatc
         return str(target)
 
     monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    probed = []
+    monkeypatch.setattr(weights, "_probe", probed.append)  # the reachability check before Keras's download
     spec = resolve_weights("imagenet")
+    assert probed == [weights.WEIGHTS_URL]
     assert spec.kind == "imagenet" and spec.path == weights_cache_path() and spec.path.parent == empty_keras_cache
     assert asked == [(WEIGHTS_FILENAME, weights.WEIGHTS_URL, "models", md5sum(path), str(empty_keras_cache.parent))]
     assert download_weights() == spec.path and len(asked) == 1  # present and verified: no second download

@@ -22,19 +22,31 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import constants as C
+from ..checks import check_problem_options
 from ..errors import ImageError, ParameterError, StyleTransferError
 from ..estimate import check_fits, output_shape, source_shape
 from ..images import load_image
-from ..optimize import Result, check_run_options, optimize
+from ..optimize import check_run_options
 from ..outputs import IMAGE_SUFFIXES, check_output, needed_bytes, output_lock
 from ..record import save_result
 from ..samples import resolve_source as _resolve_source
 from ..strength import resolve_strength
-from ..transfer import StyleTransfer, check_problem_options
-from ..weights import RandomWeightsWarning, WeightsSpec, resolve_weights, weights_cache_path
+from ..weights import (
+    RandomWeightsWarning,
+    WeightsSpec,
+    random_weights_notice,
+    resolve_weights,
+    weights_cache_path,
+)
 from .signals import TermAsInterrupt, Terminated, signals_held
+
+# TensorFlow (transfer) and scipy's optimiser are imported where the run starts: what validate()
+# rejects is rejected at once, without loading them (tests/test_quiet.py).
+if TYPE_CHECKING:
+    from ..optimize import Result
 
 __all__ = ["RunOptions", "Outcome", "JobState", "Terminated", "IMAGE_SUFFIXES", "resolve_source", "check_output",
            "check_sizes", "validate", "resolve_weights_quietly", "random_weights_warning", "execute"]
@@ -178,10 +190,8 @@ def validate(options: RunOptions) -> dict:
 
 
 def random_weights_warning(spec: WeightsSpec) -> str:
-    """The loud line printed whenever a result is made with a random-weight VGG19."""
-    why = f"\n  (ImageNet weights unavailable: {spec.fallback_reason})" if spec.fallback_reason else ""
-    return (f"WARNING: {spec.label}. Run `{C.FETCH_COMMAND}` while online, then "
-            f"`--weights imagenet`, for the real result.{why}")
+    """The loud line printed whenever a result is made with a random-weight VGG19 (one line)."""
+    return f"WARNING: {random_weights_notice(spec)}"
 
 
 def resolve_weights_quietly(weights: str | os.PathLike, *, seed: int) -> WeightsSpec:
@@ -256,6 +266,9 @@ def execute(
 
 def _run(options, parameters, content_src, style_src, output, began, state, say, warn) -> Outcome:
     spec = resolve_weights_quietly(options.weights, seed=options.seed)
+    from ..optimize import optimize
+    from ..transfer import StyleTransfer
+
     problem = StyleTransfer(
         content_src, style_src, size=options.size, style_size=options.style_size,
         content_layers=parameters["content_layers"], style_layers=parameters["style_layers"],

@@ -29,6 +29,7 @@ from PIL import Image
 from .. import constants as C
 from ..cache import cache_dir, downloads_off, keras_cache_dir
 from ..errors import StyleTransferError
+from ..quiet import show_tensorflow_log
 from ..record import library_versions, machine_description
 from ..samples import SAMPLES, fetch_sample, sample_status
 from ..weights import download_weights, weights_cache_path, weights_status
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``styletransfer`` command."""
     parser = _Parser(prog=PROG, description="Neural artistic style transfer (Gatys, Ecker and Bethge, 2015).",
                      epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--verbose", action="store_true",
+                        help=f"also show TensorFlow's own start-up log (or set {C.VERBOSE_ENV_VAR}=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="stylise CONTENT with STYLE", epilog=_EXAMPLES,
@@ -214,6 +217,8 @@ def _main(argv: list[str], state: JobState) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.verbose:
+        show_tensorflow_log()
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         # Pillow warns before our own size check rejects the image with a one-line error.
@@ -350,7 +355,8 @@ def _cmd_info(args, argv, state) -> int:
         "folders": {"keras cache": str(keras_cache_dir()), "weights file": str(weights_cache_path()),
                     "sample cache": str(cache_dir())},
         "environment": {name: os.environ.get(name) for name in
-                        (C.WEIGHTS_ENV_VAR, C.CACHE_ENV_VAR, C.OFFLINE_ENV_VAR, C.QUICK_ENV_VAR, "KERAS_HOME")},
+                        (C.WEIGHTS_ENV_VAR, C.CACHE_ENV_VAR, C.OFFLINE_ENV_VAR, C.QUICK_ENV_VAR, C.VERBOSE_ENV_VAR,
+                         "KERAS_HOME")},
     }
     if args.json:
         print(json.dumps(info, indent=2))

@@ -37,21 +37,13 @@ import numpy as np
 import tensorflow as tf
 
 from .. import constants as C
-from ..errors import ParameterError
+from ..checks import check_parameterization  # noqa: F401 - the one owner; re-exported
 
 __all__ = ["check_parameterization", "Pixels", "Pyramid", "Fourier", "PARAMETERIZATION_CLASSES",
            "make_parameterization", "Parameterized", "parameterize"]
 
 _MEAN_RGB = np.asarray(C.IMAGENET_MEAN_BGR[::-1], dtype=np.float32)
 
-
-def check_parameterization(name) -> str:
-    """Return ``name`` if it is a known parameterisation, else raise a one-line :class:`ParameterError`."""
-    if name not in C.PARAMETERIZATIONS:
-        raise ParameterError(
-            f"unknown parameterization {name!r}; use one of {', '.join(map(repr, C.PARAMETERIZATIONS))}"
-        )
-    return name
 
 
 class Pixels:

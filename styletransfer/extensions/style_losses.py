@@ -35,18 +35,12 @@ import numpy as np
 import tensorflow as tf
 
 from .. import constants as C
-from ..errors import ParameterError
+from ..checks import check_style_loss  # noqa: F401 - the one owner; re-exported
 from ..losses import gram_matrix, style_layer_loss
 
 __all__ = ["StyleLoss", "GramLoss", "MeanCovLoss", "SlicedLoss", "HistogramLoss", "STYLE_LOSS_CLASSES",
            "make_style_loss", "check_style_loss", "resample_sorted", "histogram_quantiles"]
 
-
-def check_style_loss(name) -> str:
-    """Return ``name`` if it is a known style loss, else raise a one-line :class:`ParameterError`."""
-    if name not in C.STYLE_LOSSES:
-        raise ParameterError(f"unknown style loss {name!r}; use one of {', '.join(map(repr, C.STYLE_LOSSES))}")
-    return name
 
 
 def _flat(features: tf.Tensor) -> tf.Tensor:
