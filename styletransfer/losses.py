@@ -19,6 +19,9 @@ from collections.abc import Mapping, Sequence
 
 import tensorflow as tf
 
+from .checks import finite_number
+from .errors import LayerError, ParameterError
+
 __all__ = [
     "gram_matrix",
     "content_loss",
@@ -65,15 +68,33 @@ def style_layer_loss(gram: tf.Tensor, target_gram: tf.Tensor) -> tf.Tensor:
 
 
 def normalized_layer_weights(layers: Sequence[str], weights: Sequence[float] | None = None) -> dict:
-    """Per-layer weights that sum to one (equal by default, as in the paper)."""
+    """Per-layer weights that sum to one (equal by default, as in the paper).
+
+    Each layer may appear only once: a repeated layer would silently take two shares of the
+    weight in the sum but keep one in the result, so the weights would no longer sum to one.
+    To weight a layer more, give it a larger weight instead.
+
+    Raises
+    ------
+    LayerError
+        A layer is named twice.
+    ParameterError
+        Not one weight per layer, a weight that is NaN, infinite or negative, or all zero.
+    """
+    layers = list(layers)
+    if len(set(layers)) != len(layers):
+        twice = next(name for name in layers if layers.count(name) > 1)
+        raise LayerError(f"style layer {twice} is named twice; name each layer once and give it a larger "
+                         "weight (style_layer_weights, --style-layer-weights) instead")
     if weights is None:
         weights = [1.0] * len(layers)
-    if len(weights) != len(layers):
-        raise ValueError(f"{len(weights)} layer weights for {len(layers)} layers; give one per layer")
-    total = float(sum(weights))
+    if isinstance(weights, (str, bytes)) or len(weights) != len(layers):
+        raise ParameterError(f"{len(weights)} layer weights for {len(layers)} layers; give one per style layer")
+    values = [finite_number("style layer weight", w) for w in weights]
+    total = sum(values)
     if total <= 0:
-        raise ValueError("style layer weights must sum to a positive number")
-    return {layer: float(w) / total for layer, w in zip(layers, weights)}
+        raise ParameterError("style layer weights must not all be 0; give at least one a positive weight")
+    return {layer: w / total for layer, w in zip(layers, values)}
 
 
 def style_loss(

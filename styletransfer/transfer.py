@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import constants as C
-from .checks import choice, display_name, finite_number, whole_number
+from .checks import choice, display_name, finite_number, seed_number, whole_number
 from .errors import ImageError, ParameterError
 from .estimate import check_fits
 from .extensions.parameterization import check_parameterization
@@ -48,6 +48,7 @@ def check_problem_options(
     pooling: str = C.DEFAULT_POOLING,
     style_loss: str = C.DEFAULT_STYLE_LOSS,
     parameterization: str = C.DEFAULT_PARAMETERIZATION,
+    seed: int = C.DEFAULT_SEED,
     names: Mapping[str, str] | None = None,
 ) -> dict:
     """Check :class:`StyleTransfer`'s options without building anything; the one owner of these checks.
@@ -64,6 +65,7 @@ def check_problem_options(
     def name(key: str) -> str:
         return display_name(key, names)
 
+    seed_number(name("seed"), seed)
     for key, value in (("size", size), ("style_size", style_size)):
         if value is not None:
             whole_number(name(key), value, C.MIN_IMAGE_SIDE)
@@ -115,7 +117,7 @@ class StyleTransfer:
     Parameters
     ----------
     content, style : ImageLike
-        Path, URL, sample name (see :func:`~styletransfer.samples.list_samples`), PIL image or array.
+        Path, URL, PIL image, array or sample name (see :func:`~styletransfer.samples.resolve_source`).
     size : int
         Long side of the output (and of the content image) in pixels.
     style_size : int, optional
@@ -135,7 +137,7 @@ class StyleTransfer:
         Divide each layer's activations by their mean on the content image, as the paper
         normalises its network, so the same alpha/beta suits ImageNet and random weights.
     seed : int
-        Seed of random weights (and of the sliced loss's directions).
+        Seed of random weights (and of the sliced loss's directions), ``0 .. 2**63 - 1``.
     style_loss : {"gram", "meancov", "sliced", "histogram"}
         What "same style" means (:mod:`styletransfer.extensions.style_losses`): the paper's Gram matrices
         (default), mean and covariance (Gaussian Wasserstein-2), sliced Wasserstein, or
@@ -143,6 +145,9 @@ class StyleTransfer:
     parameterization : {"pixels", "pyramid", "fourier"}
         What the optimiser changes (:mod:`styletransfer.extensions.parameterization`): the pixels (the
         paper, default), a Laplacian pyramid, or a decorrelated, scaled Fourier basis.
+    trust_weights : bool
+        Use a weights file whose MD5 is not Keras's; the result is labelled "user-supplied VGG19
+        weights (checksum unknown)" (see :func:`~styletransfer.weights.resolve_weights`).
     """
 
     def __init__(
@@ -164,11 +169,13 @@ class StyleTransfer:
         seed: int = C.DEFAULT_SEED,
         style_loss: str = C.DEFAULT_STYLE_LOSS,
         parameterization: str = C.DEFAULT_PARAMETERIZATION,
+        trust_weights: bool = False,
     ) -> None:
         options = check_problem_options(
             size=size, style_size=style_size, content_layers=content_layers, style_layers=style_layers,
             style_layer_weights=style_layer_weights, content_weight=content_weight, style_weight=style_weight,
             tv_weight=tv_weight, pooling=pooling, style_loss=style_loss, parameterization=parameterization,
+            seed=seed,
         )
         check_fits(content, style, size=size, style_size=style_size, content_layers=content_layers,
                    style_layers=style_layers)  # refuse the memory wall before loading anything large
@@ -180,7 +187,8 @@ class StyleTransfer:
         self.style_measure = make_style_loss(style_loss, seed=seed)
         self.style_loss, self.parameterization = style_loss, parameterization
         self.extractor = FeatureExtractor(
-            self.content_layers + self.style_layers, weights=weights, pooling=pooling, seed=seed
+            self.content_layers + self.style_layers, weights=weights, pooling=pooling, seed=seed,
+            trust_weights=trust_weights,
         )
         self.pooling = pooling
         self.normalize_features = normalize_features

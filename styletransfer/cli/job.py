@@ -63,6 +63,7 @@ class RunOptions:
     style_loss: str = C.DEFAULT_STYLE_LOSS
     parameterization: str = C.DEFAULT_PARAMETERIZATION
     weights: str = C.DEFAULT_WEIGHTS
+    trust_weights: bool = False
     seed: int = C.DEFAULT_SEED
     progress: bool = True
     checkpoint_every: int = 0
@@ -179,11 +180,11 @@ def random_weights_warning(spec: WeightsSpec) -> str:
             f"`--weights imagenet`, for the real result.{why}")
 
 
-def resolve_weights_quietly(weights: str | os.PathLike, *, seed: int) -> WeightsSpec:
+def resolve_weights_quietly(weights: str | os.PathLike, *, seed: int, trust: bool = False) -> WeightsSpec:
     """:func:`resolve_weights` without the Python warning; print :func:`random_weights_warning` instead."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RandomWeightsWarning)
-        return resolve_weights(weights, seed=seed)
+        return resolve_weights(weights, seed=seed, trust=trust)
 
 
 def _inputs(options: RunOptions, content: str, style: str, init) -> dict[str, str | None]:
@@ -250,7 +251,7 @@ def execute(
 
 
 def _run(options, parameters, content_src, style_src, output, began, state, say, warn) -> Outcome:
-    spec = resolve_weights_quietly(options.weights, seed=options.seed)
+    spec = resolve_weights_quietly(options.weights, seed=options.seed, trust=options.trust_weights)
     problem = StyleTransfer(
         content_src, style_src, size=options.size, style_size=options.style_size,
         content_layers=parameters["content_layers"], style_layers=parameters["style_layers"],

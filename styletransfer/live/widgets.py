@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 
 from .. import constants as C
+from ..errors import StyleTransferError
 from ..features import layer_name, paper_name
 from ..images import ImageLike
 from ..notebook.plotting import loss_plot_png
@@ -85,9 +86,9 @@ class Explorer:
         self.save_path = W.Text(value=save_path, description="save as", layout=W.Layout(width="300px"))
         image_layout = {"width": f"{image_width}px", "object_fit": "contain"}
         thumbnail = {"size": image_width * 2}  # sharp on high-density screens, small in the notebook file
-        self.content_view = W.Image(value=png_bytes(as_image(steerer.content_source, **thumbnail)),
+        self.content_view = W.Image(value=png_bytes(as_image(steerer.content_source, **thumbnail, max_upscale=None)),
                                     layout=W.Layout(**image_layout))
-        self.style_view = W.Image(value=png_bytes(as_image(steerer.style_source, **thumbnail)),
+        self.style_view = W.Image(value=png_bytes(as_image(steerer.style_source, **thumbnail, max_upscale=None)),
                                   layout=W.Layout(**image_layout))
         self.preview = W.Image(value=png_bytes(steerer.image), layout=W.Layout(**image_layout))
         self.preview.add_class("st-preview")
@@ -97,9 +98,10 @@ class Explorer:
         self.status.add_class("st-status")
         self.banner = W.HTML(self._banner())
 
-        for slider, key in ((self.alpha, "content_weight"), (self.beta, "style_weight"), (self.tv, "tv_weight"),
-                            (self.size, "size"), (self.layer, "content_layer"), (self.style_loss, "style_loss"),
-                            (self.parameterization, "parameterization")):
+        self._controls = {"content_weight": self.alpha, "style_weight": self.beta, "tv_weight": self.tv,
+                          "size": self.size, "content_layer": self.layer, "style_loss": self.style_loss,
+                          "parameterization": self.parameterization}
+        for key, slider in self._controls.items():
             slider.observe(lambda change, key=key: self._changed(key, change["new"]), names="value")
         self.live.observe(lambda change: setattr(steerer, "run_on_change", bool(change["new"])), names="value")
         self.run_button.on_click(lambda _: steerer.start())
@@ -145,7 +147,18 @@ class Explorer:
             self._show_status(f"saved {png} and {record.name}")
 
     def _changed(self, key: str, value) -> None:
-        self.steerer.update(**{key: value})
+        if getattr(self, "_reverting", False):
+            return
+        try:
+            self.steerer.update(**{key: value})
+        except StyleTransferError as exc:  # NaN typed into a readout, a size too small...: keep the last good value
+            self._show_status(f"not changed: {exc}")
+            self._reverting = True
+            try:
+                self._controls[key].value = self.steerer.settings[key]
+            finally:
+                self._reverting = False
+            return
         self._update_ratio()
 
     def _update_ratio(self) -> None:
