@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .constants import CACHE_ENV_VAR, DOWNLOAD_TIMEOUT, OFFLINE_ENV_VAR
 
-__all__ = ["keras_cache_dir", "cache_dir", "downloads_off", "fetch_bytes", "sha256_bytes", "sha256_file", "file_digest"]
+__all__ = ["keras_cache_dir", "cache_dir", "downloads_off", "fetch_response", "fetch_bytes", "sha256_bytes", "sha256_file",
+           "file_digest"]
 
 
 def keras_cache_dir() -> Path:
@@ -36,15 +37,22 @@ def downloads_off() -> bool:
     return os.environ.get(OFFLINE_ENV_VAR, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
-def fetch_bytes(url: str, *, timeout: float = DOWNLOAD_TIMEOUT) -> bytes:
-    """The body of ``url``, giving up after ``timeout`` seconds without data.
+def fetch_response(url: str, *, timeout: float = DOWNLOAD_TIMEOUT) -> tuple[bytes, str | None]:
+    """The body of ``url`` and its ``Content-Type`` header (``None`` if the server sent none).
 
-    Raises whatever :func:`urllib.request.urlopen` raises (``OSError``,
-    ``http.client.HTTPException``, ``ValueError``); callers turn that into their one-line error.
-    Does not look at :func:`downloads_off`: callers decide what an offline run does instead.
+    Gives up after ``timeout`` seconds without data. Raises whatever
+    :func:`urllib.request.urlopen` raises (``OSError``, ``http.client.HTTPException``,
+    ``ValueError``); callers turn that into their one-line error. Does not look at
+    :func:`downloads_off`: callers decide what an offline run does instead.
     """
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http(s) URLs only
-        return response.read()
+        headers = getattr(response, "headers", None)  # stand-ins in tests may have none
+        return response.read(), None if headers is None else headers.get("Content-Type")
+
+
+def fetch_bytes(url: str, *, timeout: float = DOWNLOAD_TIMEOUT) -> bytes:
+    """The body of ``url`` (see :func:`fetch_response`)."""
+    return fetch_response(url, timeout=timeout)[0]
 
 
 def sha256_bytes(data: bytes) -> str:

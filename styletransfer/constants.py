@@ -29,6 +29,10 @@ __all__ = [
     "DEFAULT_MAX_EVALS",
     "DEFAULT_SEED",
     "MIN_IMAGE_SIDE",
+    "MAX_UPSCALE",
+    "SEED_MAX",
+    "FLOAT32_MAX",
+    "EXERCISE_TIME_LIMIT",
     "MAX_IMAGE_PIXELS",
     "WEIGHTS_FILENAME",
     "WEIGHTS_URL",
@@ -151,6 +155,10 @@ DEFAULT_SIZE: int = 384
 #: Maximum number of loss-and-gradient evaluations.
 DEFAULT_MAX_EVALS: int = 300
 DEFAULT_SEED: int = 0
+#: Largest accepted seed: NumPy and TensorFlow take signed 64-bit seeds.
+SEED_MAX: int = 2**63 - 1
+#: Largest finite float32: a larger loss weight (beta = 1e300) would be infinite in the network.
+FLOAT32_MAX: float = 3.4028234663852886e38
 
 #: Optimisers: scipy's L-BFGS-B (the paper) and Adam.
 OPTIMIZERS: tuple[str, ...] = ("lbfgs", "adam")
@@ -183,6 +191,10 @@ RANGE_PENALTY_WEIGHT: float = 50.0
 
 #: Smallest accepted image side: five VGG blocks need at least 16 pixels (4 poolings).
 MIN_IMAGE_SIDE: int = 16
+#: Largest factor by which an image may be enlarged to reach the requested size: a 8x8 file is
+#: refused at size 384 (48x) instead of becoming a blurry 384 px square. 8x still lets a 48 px
+#: thumbnail fill the default 384 px.
+MAX_UPSCALE: float = 8.0
 #: Largest accepted image (pixels) before it is treated as a decompression bomb.
 MAX_IMAGE_PIXELS: int = 64_000_000
 
@@ -315,3 +327,7 @@ APP_PAGE_TIMEOUT_ENV_VAR: str = "STYLETRANSFER_APP_PAGE_TIMEOUT"
 #: a page (a closed or reloaded tab) is shut down, checked every APP_CULL_INTERVAL seconds.
 APP_CULL_IDLE_TIMEOUT: int = 60
 APP_CULL_INTERVAL: int = 15
+
+# -- workshop exercises ------------------------------------------------------------------------
+#: Seconds one call of a participant's function may take in ``check()`` before it is stopped.
+EXERCISE_TIME_LIMIT: float = 10.0

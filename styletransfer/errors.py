@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = ["StyleTransferError", "ImageError", "WeightsError", "LayerError", "ParameterError", "OutputError",
-           "ResourceError", "first_line"]
+           "ResourceError", "ClosedError", "first_line"]
 
 
 class StyleTransferError(ValueError):
@@ -32,6 +32,10 @@ class OutputError(StyleTransferError):
 
 class ResourceError(StyleTransferError):
     """A run would need more memory than this machine has (see :mod:`styletransfer.estimate`)."""
+
+
+class ClosedError(StyleTransferError):
+    """A live session (:class:`~styletransfer.live.steering.Steerer`) was used after ``close()``."""
 
 
 def first_line(exc: BaseException) -> str:

@@ -13,10 +13,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .checks import did_you_mean
 from .constants import (
     DEFAULT_POOLING,
     FETCH_COMMAND,
     POOLING_MODES,
+    SEED_MAX,
     VGG19_BLOCKS,
     VGG19_LAYERS,
     VGG19_WIDTHS,
@@ -29,6 +31,9 @@ __all__ = ["layer_name", "layer_names", "paper_name", "build_vgg19", "FeatureExt
 
 _PAPER = re.compile(r"^(?:conv|relu)(\d)_(\d)$")
 _POOL = re.compile(r"^pool(\d)$")
+_KNOWN_NAMES = VGG19_LAYERS + tuple(
+    f"conv{b}_{i}" for b, n in enumerate(VGG19_BLOCKS, start=1) for i in range(1, n + 1)
+) + tuple(f"pool{b}" for b in range(1, len(VGG19_BLOCKS) + 1))
 
 
 def layer_name(name: str) -> str:
@@ -50,16 +55,28 @@ def layer_name(name: str) -> str:
         text = f"block{match.group(1)}_pool"
     if text not in VGG19_LAYERS:
         raise LayerError(
-            f"unknown VGG19 layer {name!r}; use names like conv4_2, relu1_1, pool3 or block4_conv2"
+            f"unknown VGG19 layer {name!r}{did_you_mean(text, _KNOWN_NAMES)}; "
+            "use names like conv4_2, relu1_1, pool3 or block4_conv2"
         )
     return text
 
 
 def layer_names(names: Iterable[str]) -> tuple[str, ...]:
-    """:func:`layer_name` applied to each name; an empty list is an error."""
+    """:func:`layer_name` applied to each name; an empty list or a layer named twice is an error.
+
+    Two spellings of one layer (``conv1_1`` and ``block1_conv1``) count as the same layer.
+    """
+    if isinstance(names, str):
+        names = [names]
     result = tuple(layer_name(n) for n in names)
     if not result:
         raise LayerError("no layers given; name at least one VGG19 layer such as conv4_2")
+    for keras_name in result:
+        if result.count(keras_name) > 1:
+            spelled = sorted({str(n) for n in names if layer_name(n) == keras_name})
+            how = f" ({' and '.join(spelled)})" if len(spelled) > 1 else ""
+            raise LayerError(f"layer {paper_name(keras_name)} is named twice{how}; name each layer once "
+                             "(to weight a style layer more, use style_layer_weights / --style-layer-weights)")
     return result
 
 
@@ -109,7 +126,7 @@ def build_vgg19(
             model.add(
                 keras.layers.Conv2D(
                     filters, 3, padding="same", activation="relu", name=name,
-                    kernel_initializer=keras.initializers.HeNormal(seed=spec.seed * 1000 + index),
+                    kernel_initializer=keras.initializers.HeNormal(seed=_layer_seed(spec.seed, index)),
                     bias_initializer="zeros",
                 )
             )
@@ -119,6 +136,14 @@ def build_vgg19(
         if f"block{block}_pool" == last:
             return _load(model, spec)
     return _load(model, spec)
+
+
+def _layer_seed(seed: int, index: int) -> int:
+    """Seed of the ``index``-th convolution: ``seed * 1000 + index``, folded into TensorFlow's int64 range.
+
+    Folding changes nothing below seed 9.2e15 and keeps every seed up to ``2**63 - 1`` usable.
+    """
+    return (seed * 1000 + index) % SEED_MAX
 
 
 def _load(model, spec: WeightsSpec):
@@ -180,6 +205,9 @@ class FeatureExtractor:
         Pooling between blocks (the paper: average).
     seed : int
         Seed for random weights.
+    trust_weights : bool
+        Use a weights file whose MD5 is not Keras's (see :func:`~styletransfer.weights.resolve_weights`);
+        results are then labelled "user-supplied VGG19 weights (checksum unknown)".
 
     Examples
     --------
@@ -196,11 +224,14 @@ class FeatureExtractor:
         weights="auto",
         pooling: str = DEFAULT_POOLING,
         seed: int = 0,
+        trust_weights: bool = False,
     ) -> None:
         import keras
 
-        self.layers = tuple(dict.fromkeys(layer_names(layers)))
-        self.spec = weights if isinstance(weights, WeightsSpec) else resolve_weights(weights, seed=seed)
+        # Content and style may share a layer: compute it once.
+        self.layers = layer_names(dict.fromkeys(layer_name(n) for n in layers))
+        self.spec = (weights if isinstance(weights, WeightsSpec)
+                     else resolve_weights(weights, seed=seed, trust=trust_weights))
         self.pooling = pooling
         deepest = max(self.layers, key=VGG19_LAYERS.index)
         key = (self.spec.kind, str(self.spec.path), self.spec.seed, pooling)

@@ -8,6 +8,7 @@ VGG convention: BGR channel order with the ImageNet mean pixel subtracted.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import io
 import math
 import os
@@ -16,10 +17,10 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .cache import fetch_bytes
-from .constants import IMAGENET_MEAN_BGR, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE
+from .cache import downloads_off, fetch_response
+from .constants import IMAGENET_MEAN_BGR, MAX_IMAGE_PIXELS, MAX_UPSCALE, MIN_IMAGE_SIDE, OFFLINE_ENV_VAR
 from .errors import ImageError
 
 __all__ = [
@@ -28,12 +29,15 @@ __all__ = [
     "to_rgb",
     "resize_long_side",
     "resize_image",
+    "resized_shape",
+    "check_size",
     "preprocess",
     "deprocess",
     "save_image",
     "atomic_write_bytes",
     "write_temporary",
     "encode_image",
+    "file_in_path",
     "pixel_bounds",
 ]
 
@@ -52,30 +56,54 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+def _download(url: str) -> bytes:
+    """The bytes at ``url``, refused when downloads are off or the server sends something else."""
+    if downloads_off():
+        raise ImageError(f"cannot download {url}: downloads are off ({OFFLINE_ENV_VAR} is set); "
+                         f"save the image and give its path, or unset {OFFLINE_ENV_VAR}")
+    try:
+        data, declared = fetch_response(url)
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise ImageError(
+            f"could not download {url} ({reason}); check the URL or save the image and give its path"
+        ) from None
+    kind = (declared or "").split(";")[0].strip().lower()
+    if declared is not None and not (kind.startswith("image/") or kind.endswith("octet-stream")):
+        raise ImageError(f"URL did not return an image (content-type {kind}): {url}; "
+                         "give a direct link to a PNG or JPEG file (not a web page)")
+    return data
+
+
 def _open(source: str | os.PathLike) -> Image.Image:
     text = os.fspath(source)
     try:
         if text.startswith(("http://", "https://")):
-            try:
-                data = fetch_bytes(text)
-            except OSError as exc:
-                reason = getattr(exc, "reason", None) or exc
-                raise ImageError(
-                    f"could not download {text} ({reason}); check the URL or save the image and give its path"
-                ) from None
+            data = _download(text)
+            if not data:
+                raise ImageError(f"URL returned no data: {text}; give a direct link to a PNG or JPEG file")
             return Image.open(io.BytesIO(data))
         path = Path(text).expanduser()
         if not path.exists():
             raise ImageError(f"image file not found: {path} (check the path)")
         if path.is_dir():
             raise ImageError(f"{path} is a folder, not an image file (give a file path)")
+        if path.stat().st_size == 0:
+            raise ImageError(f"{path} is empty (0 bytes); re-download or re-export the image")
         return Image.open(path)
     except ImageError:
         raise
-    except Image.DecompressionBombError as exc:
-        raise ImageError(f"{text}: image too large ({exc}); use a smaller image") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{text}: image too large (over {2 * (Image.MAX_IMAGE_PIXELS or 0):,} pixels, "
+                         f"limit {MAX_IMAGE_PIXELS:,}; it may be a decompression bomb); resize it first") from None
+    except UnidentifiedImageError:
+        suffix = Path(text.split("?")[0]).suffix.lower()
+        what = f"the format of this {suffix} file" if suffix else "its format"
+        raise ImageError(f"{text}: not a readable image (Pillow does not recognise {what}); "
+                         "convert it to PNG or JPEG") from None
     except OSError as exc:
-        raise ImageError(f"{text}: not a readable image ({exc}); give a PNG or JPEG file") from None
+        reason = exc.strerror or str(exc).split(" <")[0]
+        raise ImageError(f"{text}: not a readable image ({reason}); give a PNG or JPEG file") from None
 
 
 def _bomb_check(image: Image.Image, name: str) -> None:
@@ -135,6 +163,46 @@ def _grey_to_uint8(array: np.ndarray, mode: str) -> np.ndarray:
     return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
+def resized_shape(width: int, height: int, size: int) -> tuple[int, int]:
+    """``(width, height)`` of a ``width`` x ``height`` image resized so that its long side is ``size``."""
+    scale = size / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def check_size(
+    name: str, width: int, height: int, size: int | None, *, min_side: int = MIN_IMAGE_SIDE,
+    max_upscale: float | None = MAX_UPSCALE, what: str = "the file",
+) -> None:
+    """Refuse a ``width`` x ``height`` image that ``size`` would make too small or enlarge too much.
+
+    The rules, each with a one-line :class:`ImageError` that gives the image's own size and the
+    fix: each side of the image itself must have ``min_side`` pixels; reaching ``size`` may
+    enlarge it at most ``max_upscale`` times (``None``: no limit), so an 8x8 icon is not blown
+    up 48x into a blurry square; after resizing each side still needs ``min_side`` pixels (an
+    extreme aspect ratio needs a larger size, or cropping).
+    """
+    given = f"{width}x{height} pixels in {what}"
+    if min(width, height) < min_side:
+        raise ImageError(f"{name}: image too small ({given}); each side needs at least {min_side} pixels: "
+                         "use a larger image")
+    if size is None:
+        return
+    factor = size / max(width, height)
+    if max_upscale is not None and factor > max_upscale:
+        largest = math.floor(max(width, height) * max_upscale)
+        raise ImageError(f"{name}: image too small for size {size} ({given} would be enlarged {factor:.3g}x, "
+                         f"at most {max_upscale:g}x allowed); use a larger image or a smaller size "
+                         f"(size= / --size at most {largest})")
+    new = resized_shape(width, height, size)
+    if min(new) < min_side:
+        need = math.ceil((min_side - 0.5) * max(width, height) / min(width, height))
+        while min(resized_shape(width, height, need)) < min_side:
+            need += 1
+        raise ImageError(f"{name}: image too small for size {size} ({given} become {new[0]}x{new[1]}); "
+                         f"each side needs at least {min_side} pixels: use a larger size (size= / --size "
+                         f"at least {need}) or crop the image")
+
+
 def resize_long_side(
     image: Image.Image, size: int | None, *, reference: tuple[int, int] | None = None
 ) -> Image.Image:
@@ -148,9 +216,7 @@ def resize_long_side(
         return image
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise ImageError(f"size must be a positive whole number of pixels, got {size!r}")
-    width, height = reference or image.size
-    scale = size / max(width, height)
-    new = (max(1, round(width * scale)), max(1, round(height * scale)))
+    new = resized_shape(*(reference or image.size), size)
     if new == image.size:
         return image
     return image.resize(new, Image.Resampling.LANCZOS)
@@ -170,7 +236,8 @@ def resize_image(image: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def load_image(
-    source: ImageLike, *, size: int | None = None, min_side: int = MIN_IMAGE_SIDE
+    source: ImageLike, *, size: int | None = None, min_side: int = MIN_IMAGE_SIDE,
+    max_upscale: float | None = MAX_UPSCALE,
 ) -> np.ndarray:
     """Load an image as an RGB ``uint8`` array.
 
@@ -179,10 +246,14 @@ def load_image(
     source : str, os.PathLike, PIL.Image.Image or numpy.ndarray
         A file path, an ``http(s)://`` URL, a PIL image, or an array of shape ``(H, W)``,
         ``(H, W, 1)``, ``(H, W, 3)`` or ``(H, W, 4)`` (``uint8``, or floats in ``[0, 1]``).
+        URLs are refused while ``$STYLETRANSFER_OFFLINE`` is set.
     size : int, optional
         Resize so that the long side has this many pixels.
     min_side : int
-        Reject images whose short side (after resizing) is smaller than this.
+        Reject images whose short side (in the source, and after resizing) is smaller than this.
+    max_upscale : float or None
+        Reject a ``size`` that would enlarge the image more than this many times (default 8:
+        an 8x8 file is refused at size 384 rather than blown up 48x); ``None``: no limit.
 
     Returns
     -------
@@ -192,9 +263,10 @@ def load_image(
     Raises
     ------
     ImageError
-        For a missing, unreadable, truncated, too small or too large (decompression bomb) image.
+        For a missing, empty, unreadable, truncated, too small (see :func:`check_size`) or too
+        large (decompression bomb) image, a folder, or a URL that does not serve an image.
     """
-    name = "array" if isinstance(source, np.ndarray) else str(getattr(source, "filename", source))
+    name = "array" if isinstance(source, np.ndarray) else str(getattr(source, "filename", "") or source)
     if isinstance(source, np.ndarray):
         image = _array_to_pil(source)
     elif isinstance(source, Image.Image):
@@ -205,6 +277,8 @@ def load_image(
         raise ImageError(
             f"cannot load an image from {type(source).__name__}; give a path, URL, PIL image or array"
         )
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size < 1:
+        raise ImageError(f"size must be a positive whole number of pixels, got {size!r}")
     _bomb_check(image, name)
     full_size = image.size
     if isinstance(source, (str, os.PathLike)):
@@ -223,12 +297,11 @@ def load_image(
         ) from None
     if (image.width > image.height) != (full_size[0] > full_size[1]):
         full_size = full_size[::-1]  # EXIF rotated the image by 90 degrees
+    what = "the file" if isinstance(source, (str, os.PathLike)) else "the image"
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        check_size(name, *full_size, int(size), min_side=min_side, max_upscale=max_upscale, what=what)
     image = resize_long_side(image, size, reference=full_size)
-    if min(image.size) < min_side:
-        raise ImageError(
-            f"{name}: image too small ({image.size[0]}x{image.size[1]} pixels); "
-            f"each side needs at least {min_side} pixels"
-        )
+    check_size(name, *image.size, None, min_side=min_side, what=what)
     return np.asarray(image, dtype=np.uint8).copy()
 
 
@@ -301,6 +374,14 @@ def pixel_bounds(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
+def file_in_path(path: str | os.PathLike) -> Path | None:
+    """The first of ``path``'s folders that exists but is a file (``/etc/hostname`` in ``/etc/hostname/x.png``)."""
+    for parent in reversed(Path(path).expanduser().parents):
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return None
+
+
 def write_temporary(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to a hidden temporary file next to ``path`` (flushed to disk); returns its path.
 
@@ -314,6 +395,9 @@ def write_temporary(path: str | os.PathLike, data: bytes) -> Path:
     """
     target = Path(path).expanduser()
     folder = target.parent
+    blocker = file_in_path(target)
+    if blocker is not None:
+        raise ImageError(f"cannot write {target}: {blocker} is a file, not a folder; choose another path")
     if not folder.is_dir():
         raise ImageError(f"cannot write {target}: folder {folder} does not exist; create it first")
     if target.is_dir():

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import constants as C
-from .checks import choice, display_name, finite_number, whole_number
+from .checks import choice, display_name, finite_number, seed_number, whole_number
 from .errors import ParameterError
 from .images import deprocess
 from .weights import is_random_label
@@ -250,7 +250,7 @@ def check_run_options(
     whole_number(name("lbfgs_memory"), lbfgs_memory, 1)
     whole_number(name("checkpoint_every"), checkpoint_every, 0)
     if seed is not None:
-        whole_number(name("seed"), seed, 0)
+        seed_number(name("seed"), seed)
     choice(name("bounds"), bounds, C.BOUNDS_MODES, note=" (bounds mode)")
     choice(name("optimizer"), optimizer, C.OPTIMIZERS, note=" ('lbfgs' is the paper's)")
     finite_number(name("learning_rate"), learning_rate, positive=True)

@@ -205,6 +205,8 @@ def build_record(
             seed=weights.seed if weights.is_random else None,
             fallback_reason=weights.fallback_reason,
         )
+        if not weights.is_random:  # a file: its MD5, and whether it is Keras's (verified) or user-supplied
+            record["weights"].update(md5=weights.md5, checksum="verified" if weights.kind == "imagenet" else "unknown")
     for name, image, source in (("content", content, content_source), ("style", style, style_source)):
         if image is not None:
             record["inputs"][name] = describe_image(image, source=source)

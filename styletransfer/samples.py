@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .cache import cache_dir, downloads_off, fetch_bytes, sha256_bytes, sha256_file
+from .checks import did_you_mean
 from .constants import FETCH_COMMAND, OFFLINE_ENV_VAR
 from .errors import ImageError, ParameterError
 from .images import ImageLike, atomic_write_bytes, load_image
@@ -91,9 +92,9 @@ def list_samples(kind: str | None = None) -> list[str]:
 def _get(name: str) -> Sample:
     try:
         return SAMPLES[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise ImageError(
-            f"unknown sample {name!r}; choose one of: {', '.join(SAMPLES)}"
+            f"unknown sample {name!r}{did_you_mean(str(name), SAMPLES)}; choose one of: {', '.join(SAMPLES)}"
         ) from None
 
 
@@ -154,7 +155,7 @@ def sample_path(name: str) -> Path:
     return Path(__file__).parent / "data" / "samples" / sample.filename
 
 
-def load_sample(name: str, *, size: int | None = None) -> np.ndarray:
+def load_sample(name: str, *, size: int | None = None, **options) -> np.ndarray:
     """Load a sample image by name as an RGB ``uint8`` array.
 
     Parameters
@@ -163,15 +164,18 @@ def load_sample(name: str, *, size: int | None = None) -> np.ndarray:
         One of :func:`list_samples`.
     size : int, optional
         Long side in pixels.
+    **options
+        More options of :func:`~styletransfer.images.load_image` (``max_upscale``...).
     """
-    return load_image(sample_path(name), size=size)
+    return load_image(sample_path(name), size=size, **options)
 
 
 def resolve_source(source: ImageLike) -> ImageLike:
     """What a source names: a sample name becomes its file's path, anything else is returned as it is.
 
     An existing file or an ``http(s)://`` URL wins over a sample of the same name. A text that is
-    neither raises one line that says what would be accepted.
+    neither raises one line that says what would be accepted and suggests the closest sample name
+    (``chelsae``: did you mean 'chelsea'?).
 
     Raises
     ------
@@ -186,12 +190,12 @@ def resolve_source(source: ImageLike) -> ImageLike:
     if isinstance(source, str) and text in SAMPLES:
         return sample_path(text)
     raise ImageError(
-        f"image file not found: {text}; give a path, a URL or a sample name "
+        f"image file not found: {text}{did_you_mean(text, SAMPLES)}; give a path, a URL or a sample name "
         f"({', '.join(list(SAMPLES)[:3])}, ...: list_samples() or `styletransfer samples` lists them)"
     )
 
 
-def as_image(source: ImageLike, *, size: int | None = None) -> np.ndarray:
+def as_image(source: ImageLike, *, size: int | None = None, **options) -> np.ndarray:
     """Load a path, URL, sample name, PIL image or array as an RGB ``uint8`` array.
 
     The one image-source resolver of the library: every public entry point that takes an image
@@ -204,5 +208,7 @@ def as_image(source: ImageLike, *, size: int | None = None) -> np.ndarray:
         See :func:`resolve_source` and :func:`~styletransfer.images.load_image`.
     size : int, optional
         Long side in pixels.
+    **options
+        More options of :func:`~styletransfer.images.load_image` (``max_upscale``...).
     """
-    return load_image(resolve_source(source), size=size)
+    return load_image(resolve_source(source), size=size, **options)

@@ -14,7 +14,15 @@ import numpy as np
 import tensorflow as tf
 
 from . import constants as C
-from .checks import check_problem_options, finite_number, normalized_layer_weights  # noqa: F401 - re-exported
+from .checks import (  # noqa: F401 - check_problem_options and normalized_layer_weights re-exported
+    check_problem_options,
+    choice,
+    display_name,
+    finite_number,
+    normalized_layer_weights,
+    seed_number,
+    whole_number,
+)
 from .errors import ImageError, ParameterError
 from .estimate import check_fits
 from .extensions.style_losses import make_style_loss
@@ -66,7 +74,7 @@ class StyleTransfer:
     Parameters
     ----------
     content, style : ImageLike
-        Path, URL, sample name (see :func:`~styletransfer.samples.list_samples`), PIL image or array.
+        Path, URL, PIL image, array or sample name (see :func:`~styletransfer.samples.resolve_source`).
     size : int
         Long side of the output (and of the content image) in pixels.
     style_size : int, optional
@@ -90,7 +98,7 @@ class StyleTransfer:
         Divide each layer's activations by their mean on the content image, as the paper
         normalises its network, so the same alpha/beta suits ImageNet and random weights.
     seed : int
-        Seed of random weights (and of the sliced loss's directions).
+        Seed of random weights (and of the sliced loss's directions), ``0 .. 2**63 - 1``.
     style_loss : {"gram", "meancov", "sliced", "histogram"}
         What "same style" means (:mod:`styletransfer.extensions.style_losses`): the paper's Gram matrices
         (default), mean and covariance (Gaussian Wasserstein-2), sliced Wasserstein, or
@@ -98,6 +106,9 @@ class StyleTransfer:
     parameterization : {"pixels", "pyramid", "fourier"}
         What the optimiser changes (:mod:`styletransfer.extensions.parameterization`): the pixels (the
         paper, default), a Laplacian pyramid, or a decorrelated, scaled Fourier basis.
+    trust_weights : bool
+        Use a weights file whose MD5 is not Keras's; the result is labelled "user-supplied VGG19
+        weights (checksum unknown)" (see :func:`~styletransfer.weights.resolve_weights`).
     """
 
     def __init__(
@@ -120,12 +131,14 @@ class StyleTransfer:
         seed: int = C.DEFAULT_SEED,
         style_loss: str = C.DEFAULT_STYLE_LOSS,
         parameterization: str = C.DEFAULT_PARAMETERIZATION,
+        trust_weights: bool = False,
     ) -> None:
         content_weight, style_weight = resolve_strength(strength, content_weight, style_weight)
         options = check_problem_options(
             size=size, style_size=style_size, content_layers=content_layers, style_layers=style_layers,
             style_layer_weights=style_layer_weights, content_weight=content_weight, style_weight=style_weight,
             tv_weight=tv_weight, pooling=pooling, style_loss=style_loss, parameterization=parameterization,
+            seed=seed,
         )
         check_fits(content, style, size=size, style_size=style_size, content_layers=content_layers,
                    style_layers=style_layers)  # refuse the memory wall before loading anything large
@@ -137,7 +150,8 @@ class StyleTransfer:
         self.style_measure = make_style_loss(style_loss, seed=seed)
         self.style_loss, self.parameterization = style_loss, parameterization
         self.extractor = FeatureExtractor(
-            self.content_layers + self.style_layers, weights=weights, pooling=pooling, seed=seed
+            self.content_layers + self.style_layers, weights=weights, pooling=pooling, seed=seed,
+            trust_weights=trust_weights,
         )
         self.pooling = pooling
         self.normalize_features = normalize_features

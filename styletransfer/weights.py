@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import downloads_off, file_digest, keras_cache_dir
+from .checks import did_you_mean, seed_number
 from .constants import (
     DOWNLOAD_TIMEOUT,
     FETCH_COMMAND,
@@ -40,6 +41,7 @@ __all__ = [
     "RANDOM_LABEL_PREFIX",
     "is_random_label",
     "random_weights_notice",
+    "USER_WEIGHTS_LABEL",
 ]
 
 #: How every label of a random-weight network starts (figure titles, CLI output, run records).
@@ -58,15 +60,24 @@ class _Unavailable(WeightsError):
         self.short = short
 
 
+#: The label of a weights file the user vouched for (``trust=True``) whose MD5 is not Keras's.
+USER_WEIGHTS_LABEL = "user-supplied VGG19 weights (checksum unknown)"
+
+
 @dataclass(frozen=True)
 class WeightsSpec:
-    """Resolved weights: ``kind`` is ``"imagenet"`` or ``"random"``."""
+    """Resolved weights: ``kind`` is ``"imagenet"`` (MD5-verified), ``"user"`` or ``"random"``.
+
+    ``"user"`` is a file whose MD5 is not Keras's, used because the caller said to trust it
+    (``trust=True``, ``--trust-weights``) or turned verification off; its ``md5`` is recorded.
+    """
 
     kind: str
     path: Path | None = None
     seed: int = 0
     fallback_reason: str | None = None  # why ImageNet weights could not be used (the whole story)
     fallback_short: str | None = None  # the same in a few words, for the one-line notice
+    md5: str | None = None
 
     @property
     def is_random(self) -> bool:
@@ -77,6 +88,8 @@ class WeightsSpec:
         """Short text for figure titles, CLI output and run records."""
         if self.is_random:
             return f"{RANDOM_LABEL_PREFIX} (seed {self.seed}), not the real result"
+        if self.kind == "user":
+            return USER_WEIGHTS_LABEL
         return "ImageNet VGG19"
 
 
@@ -112,18 +125,30 @@ def _how_to_fix(path: Path) -> str:
     )
 
 
-def _check_file(path: Path, *, verify: bool) -> Path:
+_TRUST = "or, if it is a genuine VGG19 file in Keras format, trust it (trust_weights=True, --trust-weights)"
+
+
+def _check_file(path: Path, *, verify: bool, trust: bool = False, from_env: bool = False) -> WeightsSpec:
+    """The spec of a weights file: ``"imagenet"`` if its MD5 is Keras's, ``"user"`` if trusted."""
+    where = f" (from ${WEIGHTS_ENV_VAR})" if from_env else ""
+    # While the variable is set, fetching into the Keras cache cannot help: say how to fix the variable.
+    fix = (f"fix or unset {WEIGHTS_ENV_VAR}" if from_env else _how_to_fix(weights_cache_path()))
+    if path.is_dir():
+        raise WeightsError(f"VGG19 weights path {path}{where} is a folder, not a file; give the path of the "
+                           f"{WEIGHTS_FILENAME} file itself, or {fix}")
     if not path.is_file():
-        raise _Unavailable(f"VGG19 weights file not found: {path}; {_how_to_fix(weights_cache_path())}",
-                           "file not found")
-    if verify:
-        actual = md5sum(path)
-        if actual != WEIGHTS_MD5:
-            raise _Unavailable(
-                f"VGG19 weights file {path} is corrupt (MD5 {actual}, expected {WEIGHTS_MD5}); "
-                f"delete it and {_how_to_fix(weights_cache_path())}", "the file is corrupt",
-            )
-    return path
+        raise _Unavailable(f"VGG19 weights file not found: {path}{where}; {fix}", "file not found")
+    if not verify:
+        return WeightsSpec("user", path)
+    actual = md5sum(path)
+    if actual == WEIGHTS_MD5:
+        return WeightsSpec("imagenet", path, md5=actual)
+    if trust:
+        return WeightsSpec("user", path, md5=actual)
+    raise _Unavailable(
+        f"VGG19 weights file {path}{where} is corrupt or not Keras's ImageNet file (MD5 {actual}, expected {WEIGHTS_MD5}); "
+        f"if it is damaged, delete it and {fix}; {_TRUST}", "the file is corrupt",
+    )
 
 
 def download_weights() -> Path:
@@ -154,7 +179,7 @@ def download_weights() -> Path:
         ) from None
     finally:
         socket.setdefaulttimeout(previous)
-    return _check_file(Path(got), verify=True)
+    return _check_file(Path(got), verify=True).path
 
 
 def _probe(url: str) -> None:
@@ -166,7 +191,8 @@ def _probe(url: str) -> None:
 
 
 def resolve_weights(
-    weights: str | os.PathLike = "auto", *, seed: int = 0, verify: bool = True, download: bool = True
+    weights: str | os.PathLike = "auto", *, seed: int = 0, verify: bool = True, download: bool = True,
+    trust: bool = False,
 ) -> WeightsSpec:
     """Turn a weights request into a :class:`WeightsSpec`.
 
@@ -177,29 +203,37 @@ def resolve_weights(
         downloading it if needed), ``"auto"`` (ImageNet if possible, else random with a
         :class:`RandomWeightsWarning`), ``"random"``, or a path to a VGG19 "notop" ``.h5`` file.
     seed : int
-        Seed of the random weights.
+        Seed of the random weights, ``0 .. 2**63 - 1`` (checked here, before anything is built).
     verify : bool
-        Check the file's MD5 against Keras's published value.
+        Check the file's MD5 against Keras's published value. ``False`` skips it: the file is
+        then ``"user"`` weights, labelled "user-supplied VGG19 weights (checksum unknown)".
     download : bool
         Allow a download into the Keras cache when the file is missing.
+    trust : bool
+        Accept a file whose MD5 is not Keras's (a genuine VGG19 in Keras format saved or
+        converted elsewhere). It is used as ``"user"`` weights, labelled as above, and its MD5 is
+        recorded; a file with Keras's MD5 is still ``"imagenet"``.
 
     Raises
     ------
     WeightsError
         ImageNet weights were asked for explicitly but are missing or corrupt, or the request is
         not understood.
+    ParameterError
+        The seed is not a whole number in ``0 .. 2**63 - 1``.
     """
+    seed = seed_number("seed", seed)
     if isinstance(weights, str) and weights == "random":
         return WeightsSpec("random", seed=seed)
     if isinstance(weights, str) and weights in ("imagenet", "auto"):
         try:
             env = os.environ.get(WEIGHTS_ENV_VAR)
             if env:
-                return WeightsSpec("imagenet", _check_file(Path(env).expanduser(), verify=verify))
+                return _check_file(Path(env).expanduser(), verify=verify, trust=trust, from_env=True)
             cached = weights_cache_path()
             if cached.is_file() or not download:
-                return WeightsSpec("imagenet", _check_file(cached, verify=verify))
-            return WeightsSpec("imagenet", download_weights())
+                return _check_file(cached, verify=verify, trust=trust)
+            return WeightsSpec("imagenet", download_weights(), md5=WEIGHTS_MD5)
         except WeightsError as exc:
             if weights == "imagenet":
                 raise
@@ -208,11 +242,12 @@ def resolve_weights(
             return spec
     if isinstance(weights, os.PathLike) or (
         isinstance(weights, str)
-        and (weights.endswith((".h5", ".hdf5")) or os.sep in weights or Path(weights).expanduser().is_file())
+        and (weights.endswith((".h5", ".hdf5")) or os.sep in weights or Path(weights).expanduser().exists())
     ):
-        return WeightsSpec("imagenet", _check_file(Path(weights).expanduser(), verify=verify))
+        return _check_file(Path(weights).expanduser(), verify=verify, trust=trust)
     raise WeightsError(
-        f"unknown weights {weights!r}; use 'imagenet', 'auto', 'random' or a path to {WEIGHTS_FILENAME}"
+        f"unknown weights {weights!r}{did_you_mean(str(weights), ('imagenet', 'auto', 'random'))}; "
+        f"use 'imagenet', 'auto', 'random' or a path to {WEIGHTS_FILENAME}"
     )
 
 
@@ -231,7 +266,8 @@ def weights_status() -> dict[str, str]:
     path = Path(env).expanduser() if env else weights_cache_path()
     status = {"path": str(path), "source": WEIGHTS_ENV_VAR if env else "Keras cache"}
     if not path.is_file():
-        status["status"] = f"missing ({_how_to_fix(path)})"
+        what = "a folder, not a file" if path.is_dir() else "missing"
+        status["status"] = f"{what} ({f'fix or unset {WEIGHTS_ENV_VAR}' if env else _how_to_fix(path)})"
     elif md5sum(path) != WEIGHTS_MD5:
         status["status"] = "corrupt (MD5 mismatch); delete it and fetch again"
     else:

@@ -154,3 +154,15 @@ def tf_chatter(text: str) -> list[str]:
 
     pattern = re.compile("|".join(_CHATTER))
     return [line for line in text.splitlines() if pattern.search(line)]
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares a size but holds (almost) no pixel data (a decompression bomb's header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")

@@ -6,14 +6,12 @@ import functools
 import http.server
 import io
 import os
-import struct
 import threading
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import one_line
+from helpers import one_line, png_header_only
 from PIL import Image
 
 from styletransfer import images
@@ -48,7 +46,8 @@ def test_load_from_path_str_and_pathlike(tmp_path, rgb):
         np.testing.assert_array_equal(out, rgb)
 
 
-def test_load_from_url(tmp_path, rgb):
+def test_load_from_url(tmp_path, rgb, monkeypatch):
+    monkeypatch.delenv("STYLETRANSFER_OFFLINE")  # a local server: allowed only while downloads are on
     Image.fromarray(rgb).save(tmp_path / "pic.png")
     class Handler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):  # keep the test output clean
@@ -254,16 +253,6 @@ def test_too_small():
     assert load_image(np.zeros((MIN_IMAGE_SIDE, MIN_IMAGE_SIDE, 3), np.uint8)).shape[0] == MIN_IMAGE_SIDE
 
 
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG that declares a size but holds (almost) no pixel data."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
-
-
 @pytest.mark.parametrize("pil_limit", ["default", "disabled"])
 @pytest.mark.parametrize("side", [100_000, 9_000])
 def test_decompression_bomb(tmp_path, monkeypatch, pil_limit, side):
@@ -272,7 +261,7 @@ def test_decompression_bomb(tmp_path, monkeypatch, pil_limit, side):
     if pil_limit == "disabled":  # some libraries switch Pillow's guard off globally
         monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
     path = tmp_path / "bomb.png"
-    path.write_bytes(_png_header_only(side, side))
+    path.write_bytes(png_header_only(side, side))
     with pytest.raises(ImageError) as exc:
         load_image(path)  # would need >= 240 MB (100 000 px: 30 GB) if it allocated
     assert "too large" in one_line(exc)

@@ -77,6 +77,7 @@ class RunOptions:
     style_loss: str = C.DEFAULT_STYLE_LOSS
     parameterization: str = C.DEFAULT_PARAMETERIZATION
     weights: str = C.DEFAULT_WEIGHTS
+    trust_weights: bool = False
     seed: int = C.DEFAULT_SEED
     progress: bool = True
     checkpoint_every: int = 0
@@ -194,11 +195,11 @@ def random_weights_warning(spec: WeightsSpec) -> str:
     return f"WARNING: {random_weights_notice(spec)}"
 
 
-def resolve_weights_quietly(weights: str | os.PathLike, *, seed: int) -> WeightsSpec:
+def resolve_weights_quietly(weights: str | os.PathLike, *, seed: int, trust: bool = False) -> WeightsSpec:
     """:func:`resolve_weights` without the Python warning; print :func:`random_weights_warning` instead."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RandomWeightsWarning)
-        return resolve_weights(weights, seed=seed)
+        return resolve_weights(weights, seed=seed, trust=trust)
 
 
 def _inputs(options: RunOptions, content: str, style: str, init) -> dict[str, str | None]:
@@ -265,7 +266,7 @@ def execute(
 
 
 def _run(options, parameters, content_src, style_src, output, began, state, say, warn) -> Outcome:
-    spec = resolve_weights_quietly(options.weights, seed=options.seed)
+    spec = resolve_weights_quietly(options.weights, seed=options.seed, trust=options.trust_weights)
     from ..optimize import optimize
     from ..transfer import StyleTransfer
 

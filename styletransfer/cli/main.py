@@ -79,6 +79,9 @@ def _common(parser: argparse.ArgumentParser, *, size: int | None, evals: int | N
     parser.add_argument("--weights", default=C.DEFAULT_WEIGHTS,
                         help="VGG19 weights: auto (ImageNet if available, else random, loudly), imagenet, "
                              "random, or a path to the .h5 file (default auto)")
+    parser.add_argument("--trust-weights", action="store_true",
+                        help="use a VGG19 weights file whose MD5 is not Keras's (a genuine Keras-format VGG19 "
+                             "from elsewhere); results are labelled 'user-supplied VGG19 weights (checksum unknown)'")
     parser.add_argument("--seed", type=int, default=C.DEFAULT_SEED, metavar="N", help="seed of random weights and noise")
     parser.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                         help="save the best image so far (and its record) every N evaluations")
@@ -232,7 +235,8 @@ def _main(argv: list[str], state: JobState) -> int:
 
 # -- run and demo ---------------------------------------------------------------------------------
 def _options(args, argv, **fixed) -> RunOptions:
-    names = ("size", "max_evals", "weights", "seed", "checkpoint_every", "style_size", "strength", "content_weight",
+    names = ("size", "max_evals", "weights", "trust_weights", "seed", "checkpoint_every", "style_size", "strength",
+             "content_weight",
              "style_weight", "tv_weight", "init", "content_layers", "style_layers", "style_layer_weights",
              "pooling", "optimizer", "learning_rate", "bounds", "overwrite", "style_loss", "parameterization")
     given = {name: getattr(args, name) for name in names if hasattr(args, name)}

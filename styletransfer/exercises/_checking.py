@@ -10,6 +10,8 @@ with a size, a wrong shape or dtype, a missing gradient, or else the largest dif
 
 from __future__ import annotations
 
+import signal
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 import tensorflow as tf
 
+from ..constants import EXERCISE_TIME_LIMIT
 from ._feedback import FAILED, NOT_ATTEMPTED, PASSED, CheckResult
 
 
@@ -38,7 +41,7 @@ class ExerciseData(Protocol):
     rtol: float
     atol: float
 
-__all__ = ["Case", "Mistake", "evaluate", "call", "as_array", "close"]
+__all__ = ["Case", "Mistake", "evaluate", "call", "run_limited", "as_array", "close", "TIME_LIMIT"]
 
 #: Factors that are worth a name whatever the exercise.
 CONSTANTS = {"2": 2.0, "4": 4.0, "255": 255.0, "255^2": 255.0**2}
@@ -151,12 +154,23 @@ def evaluate(exercise: ExerciseData, functions: Sequence) -> CheckResult:
     return result(PASSED, f"matches the reference on all {len(outcomes)} inputs ({labels})")
 
 
+class _TimeUp(BaseException):
+    """Raised inside the participant's function when its time limit is over."""
+
+
 class _Raised(Exception):
     def __init__(self, error: BaseException, index: int, function: Callable, case: Case | None) -> None:
         super().__init__(str(error))
         self.error, self.index, self.function, self.case = error, index, function, case
 
     def describe(self, names: Sequence[str]) -> str:
+        on = f" on the input '{self.case.label}'" if self.case is not None else ""
+        which = names[self.index] if len(names) > 1 else "your function"
+        if isinstance(self.error, _TimeUp):
+            return (f"{which} took longer than {TIME_LIMIT:g} s{on} and was stopped (each call may take at most "
+                    f"{TIME_LIMIT:g} s); look for an endless loop, a sleep or a far too large computation")
+        if isinstance(self.error, KeyboardInterrupt):
+            return f"{which} was interrupted (KeyboardInterrupt){on}; run the check again when it is ready"
         where = ""
         code = getattr(self.function, "__code__", None)
         if code is not None:
@@ -164,19 +178,68 @@ class _Raised(Exception):
             if frames and frames[-1].lineno is not None:
                 where = f" at line {frames[-1].lineno - code.co_firstlineno + 1} of {names[self.index]}"
         text = str(self.error).strip().splitlines()[0] if str(self.error).strip() else "(no message)"
-        on = f" on the input '{self.case.label}'" if self.case is not None else ""
-        return f"your code raised {type(self.error).__name__}{where}{on}: {text[:300]}"
+        advice = ""
+        if isinstance(self.error, SystemExit):
+            advice = " (sys.exit() or exit() would end the whole program: return the result instead)"
+        return f"your code raised {type(self.error).__name__}{where}{on}: {text[:300]}{advice}"
 
 
-def call(functions: Sequence[Callable], case: Case | None, *args):
-    """Call the participant's function for ``case`` (or with ``args``), wrapping any exception."""
+#: Seconds one call of the participant's function may take (read at each call, so it can be changed).
+TIME_LIMIT: float = EXERCISE_TIME_LIMIT
+
+
+def run_limited(job: Callable[[], Any]) -> Any:
+    """``job()``, stopped with :class:`_TimeUp` after :data:`TIME_LIMIT` seconds.
+
+    In the main thread of a POSIX process (a Jupyter kernel) a timer signal interrupts the
+    function itself. Elsewhere the job runs in a helper thread and ``check()`` stops waiting for
+    it (Python cannot stop a thread, so a runaway function keeps running there).
+    """
+    limit = float(TIME_LIMIT)
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        def on_alarm(signum, frame):
+            raise _TimeUp()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        try:
+            return job()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = job()
+        except BaseException as error:  # noqa: BLE001 - handed back to the calling thread
+            box["error"] = error
+
+    worker = threading.Thread(target=target, name="exercise-check", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        raise _TimeUp()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def call(functions: Sequence[Callable], case: Case | None, *args, limit: bool = True):
+    """Call the participant's function for ``case`` (or with ``args``), wrapping any exception.
+
+    Every call has a time limit (:data:`TIME_LIMIT`, unless ``limit=False`` because the caller
+    already runs under one), and nothing the function raises escapes, ``SystemExit`` and
+    ``KeyboardInterrupt`` included: they become a :class:`_Raised` that ``evaluate`` explains.
+    """
     index = case.data.get("fn", 0) if case is not None else 0
     if case is not None:  # copies: an in-place edit must not change the reference's input
         args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in case.args)
+    function = functions[index]
     try:
-        return functions[index](*args)
-    except Exception as error:  # noqa: BLE001 - a participant's error is feedback, not a crash
-        raise _Raised(error, index, functions[index], case) from None
+        return run_limited(lambda: function(*args)) if limit else function(*args)
+    except (Exception, SystemExit, KeyboardInterrupt, _TimeUp) as error:  # noqa: BLE001 - feedback, not a crash
+        raise _Raised(error, index, function, case) from None
 
 
 def _matches(exercise: ExerciseData, case: Case, got, expected) -> bool:
@@ -199,6 +262,12 @@ def diagnose(exercise: ExerciseData, outcomes: list[_Outcome], first: _Outcome) 
     if close(array, want, rtol=exercise.rtol, atol=case.data.get("atol", exercise.atol)):
         return (f"the values are right but the dtype is {array.dtype}; return {np.dtype(case.data['dtype'])}"
                 f"{on}")
+    if array.shape == want.shape and not np.all(np.isfinite(array)):
+        nan = int(np.isnan(array).sum()) if np.issubdtype(array.dtype, np.floating) else 0
+        what = (f"contains NaN ({nan} of {array.size} values)" if nan
+                else f"contains infinity ({int(np.isinf(array).sum())} of {array.size} values)")
+        return (f"your result {what}{on}: look for a division by zero, a log or sqrt of a negative "
+                "number, or an overflow")
     for mistake in exercise.mistakes:
         model = mistake.model(case)
         if model is not None and close(array, model, rtol=1e-3, atol=case.data.get("atol", 1e-4)):
@@ -212,8 +281,6 @@ def diagnose(exercise: ExerciseData, outcomes: list[_Outcome], first: _Outcome) 
             return message + on
     if array.shape != want.shape:
         return f"wrong shape: expected {want.shape}, got {array.shape}{on}"
-    if not np.all(np.isfinite(array)):
-        return f"your result contains NaN or infinity{on}"
     diff = np.abs(array.astype(np.float64) - want.astype(np.float64))
     worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
     return (f"wrong values{on}: at index {tuple(int(i) for i in worst)} expected {float(want[worst]):.6g}, "
@@ -267,16 +334,25 @@ def _gradient_problem(exercise: ExerciseData, functions: Sequence[Callable], cas
     if exercise.watch is None:
         return None
     watched = exercise.watch(case)
-    with tf.GradientTape() as tape:
-        for tensor in watched:
-            tape.watch(tensor)
-        out = call(functions, case)
-        if not tf.is_tensor(out):
-            return (f"gradient missing: your function returned a {type(out).__name__}, so tf.GradientTape cannot "
-                    "differentiate it; use TensorFlow operations (tf.reduce_sum, tf.einsum, ...) instead of "
-                    "NumPy or .numpy()")
-        total = tf.reduce_sum(tf.cast(out, tf.float32))
-    grads = tape.gradient(total, watched)
+
+    def taped():  # the tape and the call in one thread (a tape only records its own thread)
+        with tf.GradientTape() as tape:
+            for tensor in watched:
+                tape.watch(tensor)
+            out = call(functions, case, limit=False)
+            if not tf.is_tensor(out):
+                return out, None
+            total = tf.reduce_sum(tf.cast(out, tf.float32))
+        return out, tape.gradient(total, watched)
+
+    try:
+        out, grads = run_limited(taped)
+    except _TimeUp as error:
+        raise _Raised(error, case.data.get("fn", 0), functions[case.data.get("fn", 0)], case) from None
+    if grads is None:
+        return (f"gradient missing: your function returned a {type(out).__name__}, so tf.GradientTape cannot "
+                "differentiate it; use TensorFlow operations (tf.reduce_sum, tf.einsum, ...) instead of "
+                "NumPy or .numpy()")
     if any(g is None for g in grads):
         return ("gradient missing: tf.GradientTape gives None for the input, so the optimiser could not use "
                 "this loss; the chain is broken (NumPy, .numpy(), float() or tf.stop_gradient inside?)")

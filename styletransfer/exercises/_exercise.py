@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import numbers
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..errors import ParameterError
 from ._checking import Case, Mistake, evaluate
 from ._feedback import CheckResult, Note
 
@@ -68,7 +70,17 @@ class Exercise:
         return self.last_result
 
     def hint(self, level: int | None = None) -> Note:
-        """The next hint (each call reveals one more); ``level`` picks one (1 = first)."""
+        """The next hint (each call reveals one more); ``level`` picks one (1 = first).
+
+        Raises
+        ------
+        ParameterError
+            ``level`` is not a whole number from 1 to the number of hints.
+        """
+        if level is not None and (isinstance(level, bool) or not isinstance(level, numbers.Integral)
+                                  or not 1 <= level <= len(self.hints)):
+            raise ParameterError(f"exercise {self.number} has hints 1 to {len(self.hints)}, got hint({level!r}); "
+                                 f"give a number from 1 to {len(self.hints)}, or call hint() for the next one")
         if level is None:
             self._hints_shown = min(self._hints_shown + 1, len(self.hints) + 1)
             level = self._hints_shown

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from styletransfer import losses as L
+from styletransfer.constants import FLOAT32_MAX
 
 from ._checking import as_array, call, close
 from ._exercise import Exercise
@@ -159,6 +160,12 @@ def _weights_problem(value) -> str | None:
         return f"return two numbers, (content_weight, style_weight); got {value!r}"
     if not all(math.isfinite(v) and v >= 0 for v in numbers) or sum(numbers) == 0:
         return f"the weights must be finite, >= 0 and not both 0; got {value!r}"
+    alpha, beta = numbers
+    ratio = beta / alpha if alpha > 0 else 1.0
+    if max(alpha, beta) > FLOAT32_MAX or not math.isfinite(ratio) or ratio > FLOAT32_MAX:
+        return (f"{value!r} does not fit in float32, the precision the network computes in (largest "
+                f"{FLOAT32_MAX:.3g}): the loss would become infinite. Only the ratio beta/alpha matters: "
+                "take alpha = 1 and a beta between 0.1 and 100")
     return None
 
 
@@ -179,6 +186,9 @@ def _judge_weights(functions):
     measured = (f"style loss {style:.3g} = {style_share:.0%} of the photo's (must be below {STYLE_FRACTION:.0%}), "
                 f"content loss {content:.3g} = {content_share:.0%} of the painting's (must be below "
                 f"{CONTENT_FRACTION:.0%}) after {RUN_EVALS} L-BFGS evaluations with {ratio}; {result.weights_label}")
+    if not (math.isfinite(style) and math.isfinite(content)):
+        return False, (f"the losses became NaN or infinite with {ratio}: that ratio is too extreme for float32; "
+                       "take alpha = 1 and a beta between 0.1 and 100"), details
     if style_share < STYLE_FRACTION and content_share < CONTENT_FRACTION:
         return True, measured, details
     if style_share >= STYLE_FRACTION and content_share >= CONTENT_FRACTION:

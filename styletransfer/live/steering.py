@@ -25,13 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from .. import constants as C
-from ..checks import whole_number
-from ..errors import ParameterError
+from ..checks import did_you_mean, whole_number
+from ..errors import ClosedError, ImageError, ParameterError
 from ..estimate import check_fits
 from ..extensions.parameterization import check_parameterization
 from ..extensions.style_losses import check_style_loss
 from ..features import layer_name
-from ..images import ImageLike, deprocess, resize_image
+from ..images import ImageLike, check_size, deprocess, file_in_path, load_image, resize_image
 from ..optimize import Result
 from ..record import save_result
 from ..samples import as_image
@@ -42,6 +42,23 @@ __all__ = ["Steerer"]
 Listener = Callable[[str, "Steerer", object], None]
 _WEIGHTS = ("content_weight", "style_weight", "tv_weight")
 _PROBLEM = ("size", "content_layer", "style_loss", "parameterization")
+
+
+def _at_most(image: np.ndarray, size: int) -> np.ndarray:
+    """``image`` shrunk so that its long side is at most ``size`` (never enlarged)."""
+    return image if max(image.shape[:2]) <= size else load_image(image, size=size)
+
+
+def _make_folder(path: Path) -> None:
+    """Create ``path``'s folder; a one-line error if a part of it is a file or it cannot be made."""
+    blocker = file_in_path(path)
+    if blocker is not None:
+        raise ImageError(f"cannot save {path}: {blocker} is a file, not a folder; choose another path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImageError(f"cannot save {path}: cannot create folder {path.parent} ({exc.strerror or exc}); "
+                         "choose another path") from None
 
 
 class Steerer:
@@ -99,8 +116,9 @@ class Steerer:
         self.max_size = max(max_size, size)
         check_fits(content, style, size=self.max_size, content_layers=[content_layer],
                    style_layers=problem_options.get("style_layers"))  # the largest size the sliders offer
-        self.content_source = as_image(content, size=self.max_size)
-        self.style_source = as_image(style, size=self.max_size)
+        # Kept at most ``max_size`` (never enlarged here: StyleTransfer checks how much a size enlarges).
+        self.content_source = _at_most(as_image(content), max(max_size, size))
+        self.style_source = _at_most(as_image(style), max(max_size, size))
         self.init, self.evals_per_run, self.run_on_change = init, evals_per_run, run_on_change
         self.preview_interval, self.debounce = float(preview_interval), float(debounce)
         self.first_step = first_step
@@ -165,6 +183,7 @@ class Steerer:
         Stops the running optimisation; with ``run_on_change`` it continues from the current
         image after ``debounce`` seconds without further changes.
         """
+        self._check_open("update()")
         for key, value in changes.items():
             if key in _WEIGHTS:
                 changes[key] = check_weight(key, value)
@@ -173,9 +192,10 @@ class Steerer:
             elif key in ("style_loss", "parameterization"):
                 changes[key] = (check_style_loss if key == "style_loss" else check_parameterization)(value)
             elif key == "size":
-                changes[key] = whole_number("size", value, C.MIN_IMAGE_SIDE)
+                changes[key] = self._check_size(value)
             else:
-                raise ParameterError(f"unknown setting {key!r}; use one of {', '.join(_WEIGHTS + _PROBLEM)}")
+                raise ParameterError(f"unknown setting {key!r}{did_you_mean(key, _WEIGHTS + _PROBLEM)}; "
+                                     f"use one of {', '.join(_WEIGHTS + _PROBLEM)}")
         with self._cond:
             self._pending.update(changes)
             self._cancel.set()
@@ -201,6 +221,7 @@ class Steerer:
 
     def start(self) -> None:
         """Run ``evals_per_run`` evaluations from the current image (the Run button; no-op while running)."""
+        self._check_open("start()")
         with self._cond:
             if self._in_run and not self._cancel.is_set():
                 return
@@ -217,6 +238,7 @@ class Steerer:
 
     def reset(self) -> None:
         """Stop, then go back to the starting image and forget the loss history (the Reset button)."""
+        self._check_open("reset()")
         with self._cond:
             self._run_requested = False
             self._pending["reset"] = True
@@ -225,12 +247,33 @@ class Steerer:
             self._cond.notify_all()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until nothing runs or waits to run; False on timeout."""
+        """Block until nothing runs or waits to run (or the steerer is closed); False on timeout."""
         with self._cond:
-            return self._cond.wait_for(lambda: not (self._busy or self._run_requested or self._pending), timeout)
+            return self._cond.wait_for(
+                lambda: not self._busy and (self._closed or not (self._run_requested or self._pending)), timeout)
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close`: the steerer can no longer run."""
+        return self._closed
+
+    def _check_open(self, action: str) -> None:
+        if self._closed:
+            raise ClosedError(f"{action} on a closed Steerer; it cannot run any more: create a new one "
+                              "(Steerer(...) or explore(...))")
+
+    def _check_size(self, value) -> int:
+        """A new size, refused here (in the caller) if the images cannot be made that size."""
+        value = whole_number("size", value, C.MIN_IMAGE_SIDE)
+        for name, image in (("content image", self.content_source), ("style image", self.style_source)):
+            check_size(name, image.shape[1], image.shape[0], int(value), what="the image")
+        return int(value)
 
     def close(self, timeout: float = 30.0) -> None:
-        """Stop the worker thread (the object cannot run any more afterwards)."""
+        """Stop the worker thread; afterwards ``update``, ``start`` and ``reset`` raise :class:`ClosedError`.
+
+        :meth:`wait_idle` returns at once after ``close``, whatever was waiting to run.
+        """
         with self._cond:
             self._closed = True
             self._cancel.set()
@@ -255,13 +298,13 @@ class Steerer:
         path = Path(path).expanduser()
         if path.suffix.lower() != ".png":
             raise ParameterError(f"save path must end in .png, got {path.name!r}")
+        _make_folder(path)
         result = Result(
             image=image, history=history, best_loss=history[-1]["total"] if history else float("nan"),
             evaluations=len(history), elapsed=self.elapsed, stop_reason=last.stop_reason if last else "not run",
             message="interactive session (warm-started after every change)", optimizer="lbfgs",
             weights_kind=problem.spec.kind, weights_label=problem.spec.label,
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
         parameters = {**settings, "init": self.init, "evals_per_run": self.evals_per_run,
                       "style_layers": list(problem.style_layers), "pooling": problem.pooling}
         return save_result(

@@ -128,9 +128,10 @@ class Explorer:
             "st-status": {"attrs": {"role": "status", "aria-live": "polite"}},
             "st-message": {"attrs": {"role": "alert"}}})
 
-        for slider, key in ((self.alpha, "content_weight"), (self.beta, "style_weight"), (self.tv, "tv_weight"),
-                            (self.size, "size"), (self.layer, "content_layer"), (self.style_loss, "style_loss"),
-                            (self.parameterization, "parameterization")):
+        self._controls = {"content_weight": self.alpha, "style_weight": self.beta, "tv_weight": self.tv,
+                          "size": self.size, "content_layer": self.layer, "style_loss": self.style_loss,
+                          "parameterization": self.parameterization}
+        for key, slider in self._controls.items():
             slider.observe(lambda change, key=key: self._changed(**{key: change["new"]}), names="value")
         self.strength.observe(lambda change: self._changed(**strength_weights(change["new"])), names="value")
         self.live.observe(self._live_changed, names="value")
@@ -198,7 +199,18 @@ class Explorer:
         if self._syncing:
             return
         self._start_heartbeat()
-        self.steerer.update(**changes)
+        try:
+            self.steerer.update(**changes)
+        except StyleTransferError as exc:  # NaN typed into a readout, a size too small...: keep the last good value
+            self._show_status(f"not changed: {exc}")
+            self._syncing = True
+            try:
+                for key in changes:
+                    if key in self._controls:
+                        self._controls[key].value = self.steerer.settings[key]
+            finally:
+                self._syncing = False
+            return
         self._target.update({k: v for k, v in changes.items() if k in self._target})
         self._restyling = self.steerer.run_on_change
         self._changed_idle = not self.steerer.run_on_change
@@ -228,8 +240,8 @@ class Explorer:
 
     def _show_sources(self) -> None:
         thumb = {"size": self._thumbnail_size}
-        self.content_view.value = png_bytes(as_image(self.steerer.content_source, **thumb))
-        self.style_view.value = png_bytes(as_image(self.steerer.style_source, **thumb))
+        self.content_view.value = png_bytes(as_image(self.steerer.content_source, **thumb, max_upscale=None))
+        self.style_view.value = png_bytes(as_image(self.steerer.style_source, **thumb, max_upscale=None))
 
     def _sync_weights(self) -> None:
         """Show the steerer's alpha/beta on all sliders without sending them back as changes.
