@@ -16,6 +16,7 @@ TensorFlow work). The few cases that need a real run use 32 px images and a hand
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import shutil
 from collections.abc import Callable
@@ -27,10 +28,13 @@ import pytest
 from PIL import Image
 
 from styletransfer import outputs
-from styletransfer.cli import job as runner
 from styletransfer.cli import main as cli
 from styletransfer.cli.main import main
 from styletransfer.samples import sample_path
+
+# The job imports these when a run starts (TensorFlow stays unloaded for refused inputs): patch them there.
+transfer_module = importlib.import_module("styletransfer.transfer")
+optimize_module = importlib.import_module("styletransfer.optimize")
 
 TINY = ["--size", "32", "--evals", "3", "--weights", "random", "-q"]
 
@@ -321,7 +325,7 @@ def _guard_network(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("the network was built although the input should be refused up front")
 
-    monkeypatch.setattr(runner, "StyleTransfer", boom)
+    monkeypatch.setattr(transfer_module, "StyleTransfer", boom)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -363,14 +367,14 @@ def test_infinite_loss_at_the_first_evaluation_is_reported_once(world, capsys):
 
 def test_save_failure_after_the_run_goes_to_the_rescue_folder(world, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("STYLETRANSFER_CACHE", str(tmp_path / "cache"))
-    real_optimize = runner.optimize
+    real_optimize = optimize_module.optimize
 
     def then_remove_the_folder(*args, **kwargs):
         result = real_optimize(*args, **kwargs)
         shutil.rmtree(world.out.parent)  # the output folder disappears while the run finishes
         return result
 
-    monkeypatch.setattr(runner, "optimize", then_remove_the_folder)
+    monkeypatch.setattr(optimize_module, "optimize", then_remove_the_folder)
     status, err = run_cli(capsys, run_args(world))
     assert status == cli.EXIT_FAILED
     line = assert_one_clear_line(err, "does not exist", "saved to")
@@ -401,7 +405,7 @@ def test_interrupt_before_the_optimisation_says_nothing_was_written(world, capsy
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "StyleTransfer", interrupted)
+    monkeypatch.setattr(transfer_module, "StyleTransfer", interrupted)
     status, err = run_cli(capsys, run_args(world))
     assert status == cli.EXIT_INTERRUPTED
     assert_one_clear_line(err, "interrupted before the optimisation started", "nothing written")
@@ -413,7 +417,7 @@ def test_sigterm_before_the_optimisation_exits_143_with_a_message(world, capsys,
         os.kill(os.getpid(), __import__("signal").SIGTERM)
         raise AssertionError("SIGTERM did not stop the start-up")
 
-    monkeypatch.setattr(runner, "StyleTransfer", terminated)
+    monkeypatch.setattr(transfer_module, "StyleTransfer", terminated)
     status, err = run_cli(capsys, run_args(world))
     assert status == cli.EXIT_TERMINATED
     assert_one_clear_line(err, "terminated (SIGTERM) before the optimisation started", "nothing written")

@@ -15,6 +15,7 @@ through the command line, with TensorFlow, is killed at the end.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import random
@@ -32,6 +33,9 @@ from styletransfer.cli import job as runner
 from styletransfer.images import load_image, pixel_bounds, preprocess
 from styletransfer.outputs import verify_pair
 from styletransfer.weights import WeightsSpec
+
+# The job imports StyleTransfer from here when a run starts: the stand-in goes there.
+transfer_module = importlib.import_module("styletransfer.transfer")
 
 KILLS_PER_OUTPUT = 13
 OUTPUTS = ("cat.png", "cat_small.jpg", "wave.png", "night.webp")  # 4 x 13 = 52 kills
@@ -63,7 +67,7 @@ class NumpyProblem:
 def _child(output: Path, content: Path, style: Path) -> None:
     """In a forked process: run the real job on ``output`` until killed; never return."""
     try:
-        runner.StyleTransfer = NumpyProblem
+        transfer_module.StyleTransfer = NumpyProblem
         options = runner.RunOptions(str(content), str(style), output, size=48, max_evals=100_000, optimizer="adam",
                                     learning_rate=2.0, weights="random", progress=False, checkpoint_every=1,
                                     overwrite=True)
@@ -138,13 +142,13 @@ def test_a_finished_run_after_kills_leaves_no_temporary_files(tmp_path):
         time.sleep(0.3)
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-    runner.StyleTransfer, original = NumpyProblem, runner.StyleTransfer
+    transfer_module.StyleTransfer, original = NumpyProblem, transfer_module.StyleTransfer
     try:
         options = runner.RunOptions(str(content), str(content), output, size=32, max_evals=5, weights="random",
                                     progress=False, checkpoint_every=1, overwrite=True)
         outcome = runner.execute(options, say=lambda _: None, warn=lambda _: None)
     finally:
-        runner.StyleTransfer = original
+        transfer_module.StyleTransfer = original
     assert outcome.result.stop_reason in ("max_evals", "converged")
     assert verify_pair(output) == "output"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content.png", "out.json", "out.png"]
