@@ -29,6 +29,8 @@ from .quiet import quiet_tensorflow as _quiet_tensorflow
 _quiet_tensorflow()  # before anything imports TensorFlow: no start-up chatter unless $STYLETRANSFER_VERBOSE
 
 import importlib as _importlib  # noqa: E402
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
 
 from .constants import *  # noqa: E402,F403
 from .errors import ImageError, LayerError, ParameterError, StyleTransferError, WeightsError  # noqa: E402
@@ -72,6 +74,23 @@ def __getattr__(name: str):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
     return value
+
+
+class _Package(_types.ModuleType):
+    """The package's module type: a public function keeps its name when its submodule is imported.
+
+    ``st.optimize`` is the function of the module ``styletransfer.optimize``. Importing that module
+    (which the lazy names above do only on first use) makes Python set the package attribute
+    ``optimize`` to the module; this puts the function back, as an eager import used to.
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, _types.ModuleType) and _EXPORTS.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:

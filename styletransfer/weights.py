@@ -52,12 +52,11 @@ class RandomWeightsWarning(UserWarning):
     """Emitted when ImageNet weights are unavailable and a random VGG19 is used instead."""
 
 
-class _Unavailable(WeightsError):
-    """A :class:`WeightsError` that also carries a few words for the one-line random-weights notice."""
-
-    def __init__(self, message: str, short: str) -> None:
-        super().__init__(message)
-        self.short = short
+def _unavailable(message: str, short: str) -> WeightsError:
+    """A plain :class:`WeightsError` that also carries a few words for the one-line random-weights notice."""
+    error = WeightsError(message)
+    error.short = short
+    return error
 
 
 #: The label of a weights file the user vouched for (``trust=True``) whose MD5 is not Keras's.
@@ -137,7 +136,7 @@ def _check_file(path: Path, *, verify: bool, trust: bool = False, from_env: bool
         raise WeightsError(f"VGG19 weights path {path}{where} is a folder, not a file; give the path of the "
                            f"{WEIGHTS_FILENAME} file itself, or {fix}")
     if not path.is_file():
-        raise _Unavailable(f"VGG19 weights file not found: {path}{where}; {fix}", "file not found")
+        raise _unavailable(f"VGG19 weights file not found: {path}{where}; {fix}", "file not found")
     if not verify:
         return WeightsSpec("user", path)
     actual = md5sum(path)
@@ -145,7 +144,7 @@ def _check_file(path: Path, *, verify: bool, trust: bool = False, from_env: bool
         return WeightsSpec("imagenet", path, md5=actual)
     if trust:
         return WeightsSpec("user", path, md5=actual)
-    raise _Unavailable(
+    raise _unavailable(
         f"VGG19 weights file {path}{where} is corrupt or not Keras's ImageNet file (MD5 {actual}, expected {WEIGHTS_MD5}); "
         f"if it is damaged, delete it and {fix}; {_TRUST}", "the file is corrupt",
     )
@@ -159,7 +158,7 @@ def download_weights() -> Path:
     if target.is_file() and md5sum(target) == WEIGHTS_MD5:
         return target
     if downloads_off():
-        raise _Unavailable(
+        raise _unavailable(
             f"ImageNet VGG19 weights are not in the Keras cache ({target}) and downloads are off "
             f"({OFFLINE_ENV_VAR} is set); {_how_to_fix(target)}", "downloads are off",
         )
@@ -173,7 +172,7 @@ def download_weights() -> Path:
         )
     except Exception as exc:  # noqa: BLE001 - any network/IO failure becomes one clear line
         reason = first_line(exc)
-        raise _Unavailable(
+        raise _unavailable(
             f"ImageNet VGG19 weights are not in the Keras cache ({target}) and the download "
             f"failed ({reason}); {_how_to_fix(target)}", "the download failed",
         ) from None

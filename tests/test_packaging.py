@@ -135,3 +135,13 @@ def test_wheel_contains_the_shipped_samples_and_every_module(tmp_path):
             assert f"styletransfer/data/samples/{sample.filename}" in names
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert "styletransfer = styletransfer.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_lazy_names_stay_functions_when_their_submodule_is_imported():
+    """``st.optimize`` is the function even after ``styletransfer.optimize`` (the module) was imported."""
+    import subprocess
+    import sys
+
+    code = ("import styletransfer.optimize, styletransfer as st; import styletransfer.transfer; "
+            "assert callable(st.optimize) and st.optimize.__module__ == 'styletransfer.optimize', st.optimize")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
