@@ -20,6 +20,8 @@ demo: $(STAMP)
 
 ## The whole test suite: library, CLI, notebooks (quick mode), widgets, browser test, lint.
 test: $(STAMP)
+	@if command -v npm >/dev/null 2>&1 && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then \
+	  (cd tests/browser && npm ci --no-audit --no-fund --silent) || echo "note: npm ci failed; the accessibility check will skip"; fi
 	$(BIN)/python -m pytest
 
 ## The web app for a workshop room (port 8866). Idle kernels of closed or reloaded tabs are culled
