@@ -1,5 +1,8 @@
 """Images in and out: loading from anything, VGG pre/deprocessing, atomic saving.
 
+Sizes and the one resize live in :mod:`~styletransfer.sizes`, atomic file writing in
+:mod:`~styletransfer.files`; both are re-exported here, where callers have always found them.
+
 Images travel through the library as ``uint8`` arrays of shape ``(height, width, 3)`` in RGB
 order. The network sees them as ``float32`` batches ``(1, height, width, 3)`` in the Caffe/Keras
 VGG convention: BGR channel order with the ImageNet mean pixel subtracted.
@@ -7,12 +10,10 @@ VGG convention: BGR channel order with the ImageNet mean pixel subtracted.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import io
 import math
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .cache import downloads_off, fetch_response
 from .constants import IMAGENET_MEAN_BGR, MAX_IMAGE_PIXELS, MAX_UPSCALE, MIN_IMAGE_SIDE, OFFLINE_ENV_VAR
 from .errors import ImageError
+from .files import atomic_write_bytes, file_in_path, write_temporary
+from .sizes import check_size, resize_image, resize_long_side, resized_shape
 
 __all__ = [
     "ImageLike",
@@ -44,16 +47,6 @@ __all__ = [
 ImageLike = str | os.PathLike | Image.Image | np.ndarray
 
 _MEAN = np.asarray(IMAGENET_MEAN_BGR, dtype=np.float32)
-
-
-def _read_umask() -> int:
-    # Read once at import: os.umask can only be read by setting it, which is not thread-safe.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
 
 
 def _download(url: str) -> bytes:
@@ -161,78 +154,6 @@ def _grey_to_uint8(array: np.ndarray, mode: str) -> np.ndarray:
     elif low < 0 or high > 255:
         values = (values - low) * (255.0 / (high - low) if high > low else 0.0)
     return np.clip(np.rint(values), 0, 255).astype(np.uint8)
-
-
-def resized_shape(width: int, height: int, size: int) -> tuple[int, int]:
-    """``(width, height)`` of a ``width`` x ``height`` image resized so that its long side is ``size``."""
-    scale = size / max(width, height)
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def check_size(
-    name: str, width: int, height: int, size: int | None, *, min_side: int = MIN_IMAGE_SIDE,
-    max_upscale: float | None = MAX_UPSCALE, what: str = "the file",
-) -> None:
-    """Refuse a ``width`` x ``height`` image that ``size`` would make too small or enlarge too much.
-
-    The rules, each with a one-line :class:`ImageError` that gives the image's own size and the
-    fix: each side of the image itself must have ``min_side`` pixels; reaching ``size`` may
-    enlarge it at most ``max_upscale`` times (``None``: no limit), so an 8x8 icon is not blown
-    up 48x into a blurry square; after resizing each side still needs ``min_side`` pixels (an
-    extreme aspect ratio needs a larger size, or cropping).
-    """
-    given = f"{width}x{height} pixels in {what}"
-    if min(width, height) < min_side:
-        raise ImageError(f"{name}: image too small ({given}); each side needs at least {min_side} pixels: "
-                         "use a larger image")
-    if size is None:
-        return
-    factor = size / max(width, height)
-    if max_upscale is not None and factor > max_upscale:
-        largest = math.floor(max(width, height) * max_upscale)
-        raise ImageError(f"{name}: image too small for size {size} ({given} would be enlarged {factor:.3g}x, "
-                         f"at most {max_upscale:g}x allowed); use a larger image or a smaller size "
-                         f"(size= / --size at most {largest})")
-    new = resized_shape(width, height, size)
-    if min(new) < min_side:
-        need = math.ceil((min_side - 0.5) * max(width, height) / min(width, height))
-        while min(resized_shape(width, height, need)) < min_side:
-            need += 1
-        raise ImageError(f"{name}: image too small for size {size} ({given} become {new[0]}x{new[1]}); "
-                         f"each side needs at least {min_side} pixels: use a larger size (size= / --size "
-                         f"at least {need}) or crop the image")
-
-
-def resize_long_side(
-    image: Image.Image, size: int | None, *, reference: tuple[int, int] | None = None
-) -> Image.Image:
-    """Resize so that the longer side is ``size`` pixels, keeping the aspect ratio.
-
-    ``None`` leaves the image as it is. ``reference`` is the ``(width, height)`` whose aspect
-    ratio decides the rounding (the file's full size when the decoder already shrank it), so a
-    file and the array loaded from it give the same shape.
-    """
-    if size is None:
-        return image
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ImageError(f"size must be a positive whole number of pixels, got {size!r}")
-    new = resized_shape(*(reference or image.size), size)
-    if new == image.size:
-        return image
-    return image.resize(new, Image.Resampling.LANCZOS)
-
-
-def resize_image(image: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """An RGB ``uint8`` image resized (Lanczos, stretched if the aspect differs) to ``shape[:2]``.
-
-    ``shape`` is ``(height, width, ...)``, so ``other.shape`` works; an image that already has the
-    shape is returned as it is. The one resize of the library (upsampling between scales, warm
-    starts at a new size, an ``init`` image or a content image brought to a result's shape).
-    """
-    height, width = int(shape[0]), int(shape[1])
-    if image.shape[:2] == (height, width):
-        return image
-    return np.asarray(Image.fromarray(np.asarray(image, dtype=np.uint8)).resize((width, height), Image.Resampling.LANCZOS))
 
 
 def load_image(
@@ -372,78 +293,6 @@ def pixel_bounds(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     low = np.broadcast_to(-_MEAN, shape).astype(np.float32)
     high = np.broadcast_to(255.0 - _MEAN, shape).astype(np.float32)
     return low, high
-
-
-def file_in_path(path: str | os.PathLike) -> Path | None:
-    """The first of ``path``'s folders that exists but is a file (``/etc/hostname`` in ``/etc/hostname/x.png``)."""
-    for parent in reversed(Path(path).expanduser().parents):
-        if parent.exists() and not parent.is_dir():
-            return parent
-    return None
-
-
-def write_temporary(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to a hidden temporary file next to ``path`` (flushed to disk); returns its path.
-
-    The file gets the usual permissions (``0o666`` minus the umask), not the owner-only ones of a
-    temporary file; rename it over ``path`` with :func:`os.replace` to publish it atomically.
-
-    Raises
-    ------
-    ImageError
-        The folder does not exist or the file cannot be written.
-    """
-    target = Path(path).expanduser()
-    folder = target.parent
-    blocker = file_in_path(target)
-    if blocker is not None:
-        raise ImageError(f"cannot write {target}: {blocker} is a file, not a folder; choose another path")
-    if not folder.is_dir():
-        raise ImageError(f"cannot write {target}: folder {folder} does not exist; create it first")
-    if target.is_dir():
-        raise ImageError(f"cannot write {target}: it is a folder; give a file name")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ImageError(f"cannot write {target}: {exc.strerror}; choose a writable path") from None
-    with _removed_on_failure(Path(tmp), target):
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
-    return Path(tmp)
-
-
-@contextlib.contextmanager
-def _removed_on_failure(tmp: Path, target: Path):
-    """Delete ``tmp`` if the block fails; an ``OSError`` becomes one line about ``target``."""
-    try:
-        yield
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ImageError(f"cannot write {target}: {exc.strerror or exc}; choose a writable path") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
-
-    A reader never sees a half-written file, and a failed or interrupted write leaves the old
-    file and no temporary file behind (see :func:`write_temporary`).
-
-    Raises
-    ------
-    ImageError
-        The folder does not exist or the file cannot be written.
-    """
-    target = Path(path).expanduser()
-    tmp = write_temporary(target, data)
-    with _removed_on_failure(tmp, target):
-        os.replace(tmp, target)
-    return target
 
 
 def encode_image(image: np.ndarray, path: str | os.PathLike, *, format: str | None = None) -> bytes:

@@ -14,7 +14,7 @@ import pytest
 from helpers import one_line, png_header_only
 from PIL import Image
 
-from styletransfer import images
+from styletransfer import files, images
 from styletransfer.constants import IMAGENET_MEAN_BGR, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE
 from styletransfer.errors import ImageError
 from styletransfer.images import (
@@ -321,7 +321,7 @@ def test_save_and_reload(tmp_path, rgb):
     target = save_image(rgb, tmp_path / "out.png")
     assert target == tmp_path / "out.png"
     np.testing.assert_array_equal(load_image(target), rgb)
-    assert (target.stat().st_mode & 0o777) == (0o666 & ~images._UMASK)  # not a temp file's 0600
+    assert (target.stat().st_mode & 0o777) == (0o666 & ~files._UMASK)  # not a temp file's 0600
     jpeg = save_image(rgb, tmp_path / "out.JPG")
     assert jpeg.read_bytes()[:2] == b"\xff\xd8"
     assert save_image(rgb, tmp_path / "no_suffix").read_bytes()[:4] == b"\x89PNG"
