@@ -19,10 +19,13 @@ demo: $(STAMP)
 	$(BIN)/styletransfer demo
 
 ## The whole test suite: library, CLI, notebooks (quick mode), widgets, browser test, lint.
+## Two pytest-xdist workers (most tests wait on one core: imports, tracing, subprocesses);
+## TEST_WORKERS=0 runs in one process. Extra pytest options: PYTEST_ADDOPTS="-k cli".
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	@if command -v npm >/dev/null 2>&1 && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then \
 	  (cd tests/browser && npm ci --no-audit --no-fund --silent) || echo "note: npm ci failed; the accessibility check will skip"; fi
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## The web app for a workshop room (port 8866). Idle kernels of closed or reloaded tabs are culled
 ## after a minute; APP_FLAGS=--Voila.ip=127.0.0.1 keeps it on this machine.

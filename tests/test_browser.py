@@ -40,6 +40,8 @@ CULL_IDLE, CULL_INTERVAL, PAGE_TIMEOUT = 8, 2, 4  # short versions of the app's 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    # `make test` runs two pytest-xdist workers: the journeys share one Voila server and its log
+    pytest.mark.xdist_group("browser"),
 ]
 
 # Sum of the pixels of an <img>, drawn into a canvas (blob: URLs are same-origin, so readable).

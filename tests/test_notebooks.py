@@ -367,11 +367,14 @@ def _write_times() -> None:
         "notebooks": _TIMES,
         "total_seconds": round(sum(v["seconds"] for v in _TIMES.values()), 1),
     }
-    (ARTIFACTS / "notebook_times.json").write_text(json.dumps(record, indent=1) + "\n")
+    # one file per pytest-xdist worker (`make test` runs two), so neither replaces the other's times
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    stem = f"notebook_times-{worker}" if worker else "notebook_times"
+    (ARTIFACTS / f"{stem}.json").write_text(json.dumps(record, indent=1) + "\n")
     lines = ["| notebook | variant | wall time (s) | status |", "|---|---|---|---|"]
     lines += [f"| {v['notebook']} | {v['variant'] or '—'} | {v['seconds']:.1f} | {v['status']} |" for v in _TIMES.values()]
     lines.append(f"| **total** | | {record['total_seconds']:.1f} | |")
-    (ARTIFACTS / "notebook_times.md").write_text("\n".join(lines) + "\n")
+    (ARTIFACTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
 
 
 def _cell_failure(exc: Exception, nb, path: Path) -> str:
@@ -382,7 +385,6 @@ def _cell_failure(exc: Exception, nb, path: Path) -> str:
     return f"{path.name} failed in {where}:\n{text}"
 
 
-@pytest.mark.notebook
 def _output_text(cell) -> str:
     """Everything a reader sees under a code cell as text (streams, plain-text results, tracebacks)."""
     parts = []
@@ -393,6 +395,7 @@ def _output_text(cell) -> str:
     return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize(("path", "extra_env"), _runs())
 def test_notebook_runs_in_quick_mode(path, extra_env, python3_kernel):
     from nbclient import NotebookClient
