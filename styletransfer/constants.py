@@ -92,6 +92,12 @@ __all__ = [
     "APP_PAGE_TIMEOUT_ENV_VAR",
     "APP_CULL_IDLE_TIMEOUT",
     "APP_CULL_INTERVAL",
+    "BATCH_INPUT_SUFFIXES",
+    "BATCH_NAME_SEPARATOR",
+    "BATCH_SUMMARY_NAME",
+    "BATCH_SUMMARY_SCHEMA",
+    "BATCH_DEFAULT_FORMAT",
+    "BATCH_SUMMARY_INTERVAL",
 ]
 
 #: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
@@ -331,3 +337,17 @@ APP_CULL_INTERVAL: int = 15
 # -- workshop exercises ------------------------------------------------------------------------
 #: Seconds one call of a participant's function may take in ``check()`` before it is stopped.
 EXERCISE_TIME_LIMIT: float = 10.0
+
+# -- batches (styletransfer batch) -------------------------------------------------------------
+#: Files a folder or a glob contributes to a batch (an image named explicitly is taken whatever its suffix).
+BATCH_INPUT_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
+#: Between the content's and the style's name in an output name: ``chelsea__starry_night.png``.
+BATCH_NAME_SEPARATOR: str = "__"
+#: The summary of a batch in its output folder (a shard's is ``batch-summary-<i>-of-<n>.json``).
+BATCH_SUMMARY_NAME: str = "batch-summary"
+#: Identifies the layout of the summary JSON; bump the number when fields change meaning.
+BATCH_SUMMARY_SCHEMA: str = "styletransfer-batch/1"
+#: Output file type of a batch (``--format``).
+BATCH_DEFAULT_FORMAT: str = "png"
+#: Least seconds between two writes of the summary while a batch runs (it is always written at the end).
+BATCH_SUMMARY_INTERVAL: float = 2.0

@@ -83,6 +83,8 @@ class RunOptions:
     checkpoint_every: int = 0
     overwrite: bool = False
     command: list[str] = field(default_factory=list)
+    #: More top-level fields of the run record (a batch stores its job key and settings digest there).
+    record_extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -290,7 +292,7 @@ def _run(options, parameters, content_src, style_src, output, began, state, say,
         return save_result(
             output, result, parameters, rescue=rescue, content=problem.content_image, style=problem.style_image,
             content_source=content_src, style_source=style_src, weights=spec,
-            timings=timings, extra={"command": options.command},
+            timings=timings, extra={"command": options.command, **options.record_extra},
         )
 
     def checkpoint(snapshot: Result) -> None:

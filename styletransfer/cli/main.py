@@ -1,9 +1,9 @@
 """The ``styletransfer`` command (also ``python -m styletransfer``).
 
-Subcommands: ``run`` (stylise an image), ``demo`` (a built-in photo and painting), ``estimate``
-(memory and time a run needs), ``samples`` (list the built-in images), ``fetch`` (download the
-VGG19 weights and the fetched samples, for an offline workshop room) and ``info`` (versions,
-devices, weights, cache folders).
+Subcommands: ``run`` (stylise an image), ``batch`` (many images: resumable, parallel, in shards),
+``demo`` (a built-in photo and painting), ``estimate`` (memory and time a run needs), ``samples``
+(list the built-in images), ``fetch`` (download the VGG19 weights and the fetched samples, for an
+offline workshop room) and ``info`` (versions, devices, weights, cache folders).
 
 Bad input ends with one line on stderr, ``styletransfer: error: ...``, and exit status 2. An
 interrupted run still writes the best image and its record and exits with 130 (Ctrl-C) or 143
@@ -33,6 +33,7 @@ from ..quiet import show_tensorflow_log
 from ..record import library_versions, machine_description
 from ..samples import SAMPLES, fetch_sample, sample_status
 from ..weights import download_weights, weights_cache_path, weights_status
+from .batch_command import add_batch_parser
 from .estimate_command import cmd_estimate
 from .job import JobState, RunOptions, Terminated, execute
 
@@ -49,6 +50,7 @@ _EXAMPLES = f"""examples:
   {PROG} run chelsea the_scream -o scream.png --size 256 --evals 150
   {PROG} run photo.jpg starry_night -o out.png --beta 100 --style-layers conv1_1,conv2_1,conv3_1
   {PROG} run chelsea starry_night -o w2.png --style-loss meancov --parameterization fourier
+  {PROG} batch photos/ --style starry_night --style the_scream -o styled/ --workers 2
   {PROG} samples                                # built-in images and their licences
   {PROG} fetch                                  # download weights + photos (workshop preparation)
   {PROG} info                                   # versions, devices, weights status"""
@@ -91,21 +93,8 @@ def _common(parser: argparse.ArgumentParser, *, size: int | None, evals: int | N
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only the result and warnings")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``styletransfer`` command."""
-    parser = _Parser(prog=PROG, description="Neural artistic style transfer (Gatys, Ecker and Bethge, 2015).",
-                     epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--verbose", action="store_true",
-                        help=f"also show TensorFlow's own start-up log (or set {C.VERBOSE_ENV_VAR}=1)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    run = sub.add_parser("run", help="stylise CONTENT with STYLE", epilog=_EXAMPLES,
-                         formatter_class=argparse.RawDescriptionHelpFormatter,
-                         description="Stylise CONTENT with STYLE. Both may be file paths, URLs or built-in "
-                                     "sample names (`styletransfer samples`). Writes OUT and OUT's .json run record.")
-    run.add_argument("content", help="content image: path, URL or sample name (e.g. chelsea, tuebingen)")
-    run.add_argument("style", help="style image: path, URL or sample name (e.g. starry_night)")
-    run.add_argument("-o", "--output", required=True, metavar="OUT", help="output image (.png, .jpg, .webp)")
+def _run_arguments(run: argparse.ArgumentParser) -> None:
+    """The options of one run (``run`` and ``batch``): sizes, weights, layers, optimiser, loss."""
     _common(run, size=C.DEFAULT_SIZE, evals=C.DEFAULT_MAX_EVALS)
     run.add_argument("--style-size", type=int, metavar="PX", help="long side of the style image (default: --size)")
     run.add_argument("--strength", type=float, metavar="S",
@@ -139,7 +128,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--parameterization", choices=C.PARAMETERIZATIONS, default=C.DEFAULT_PARAMETERIZATION,
                      help="what is optimised: pixels (the paper, default), pyramid (Laplacian pyramid) or "
                           "fourier (decorrelated colour, scaled Fourier basis)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``styletransfer`` command."""
+    parser = _Parser(prog=PROG, description="Neural artistic style transfer (Gatys, Ecker and Bethge, 2015).",
+                     epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--verbose", action="store_true",
+                        help=f"also show TensorFlow's own start-up log (or set {C.VERBOSE_ENV_VAR}=1)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="stylise CONTENT with STYLE", epilog=_EXAMPLES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         description="Stylise CONTENT with STYLE. Both may be file paths, URLs or built-in "
+                                     "sample names (`styletransfer samples`). Writes OUT and OUT's .json run record.")
+    run.add_argument("content", help="content image: path, URL or sample name (e.g. chelsea, tuebingen)")
+    run.add_argument("style", help="style image: path, URL or sample name (e.g. starry_night)")
+    run.add_argument("-o", "--output", required=True, metavar="OUT", help="output image (.png, .jpg, .webp)")
+    _run_arguments(run)
     run.set_defaults(handler=_cmd_run)
+
+    add_batch_parser(sub, _run_arguments, epilog=_EXAMPLES)
 
     demo = sub.add_parser("demo", help="stylise a built-in photo with a built-in painting",
                           description=f"Stylise the built-in {DEMO_CONTENT} photo with {DEMO_STYLE}. "
