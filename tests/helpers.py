@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 
@@ -25,6 +26,36 @@ def load_benchmark(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+class NumpyProblem:
+    """What the runner needs of a StyleTransfer, without TensorFlow: a cheap quadratic loss."""
+
+    def __init__(self, content, style, *, size, seed=0, weights=None, **_):
+        from styletransfer.images import load_image, preprocess
+        from styletransfer.weights import WeightsSpec
+
+        self.content_image = load_image(content, size=size)
+        self.style_image = load_image(style, size=size)
+        self.style_layer_weights = {"block1_conv1": 1.0}
+        self.shape = (1, *self.content_image.shape[:2], 3)
+        self.spec = weights if isinstance(weights, WeightsSpec) else WeightsSpec("random", seed=seed)
+        self.seed = seed
+        self._target = preprocess(np.roll(self.content_image, 5, axis=1))
+
+    def loss_and_grad(self, x):
+        diff = np.asarray(x, dtype=np.float32) - self._target
+        return float(np.mean(diff**2)), {"content": float(np.mean(diff**2)), "style": 0.0, "tv": 0.0}, 2 * diff / diff.size
+
+    def bounds(self):
+        from styletransfer.images import pixel_bounds
+
+        return pixel_bounds(self.shape)
+
+    def init_image(self, init="content", *, seed=None):
+        from styletransfer.images import preprocess
+
+        return preprocess(self.content_image)
 
 
 def numeric_grad(fn, x, eps: float = 1e-6):

@@ -27,41 +27,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import NumpyProblem
 from PIL import Image
 
 from styletransfer.cli import job as runner
-from styletransfer.images import load_image, pixel_bounds, preprocess
+from styletransfer.images import load_image
 from styletransfer.outputs import verify_pair
-from styletransfer.weights import WeightsSpec
 
 # The job imports StyleTransfer from here when a run starts: the stand-in goes there.
 transfer_module = importlib.import_module("styletransfer.transfer")
 
 KILLS_PER_OUTPUT = 13
 OUTPUTS = ("cat.png", "cat_small.jpg", "wave.png", "night.webp")  # 4 x 13 = 52 kills
-
-
-class NumpyProblem:
-    """What the runner needs of a StyleTransfer, without TensorFlow: a cheap quadratic loss."""
-
-    def __init__(self, content, style, *, size, seed=0, weights=None, **_):
-        self.content_image = load_image(content, size=size)
-        self.style_image = load_image(style, size=size)
-        self.style_layer_weights = {"block1_conv1": 1.0}
-        self.shape = (1, *self.content_image.shape[:2], 3)
-        self.spec = weights if isinstance(weights, WeightsSpec) else WeightsSpec("random", seed=seed)
-        self.seed = seed
-        self._target = preprocess(np.roll(self.content_image, 5, axis=1))
-
-    def loss_and_grad(self, x):
-        diff = np.asarray(x, dtype=np.float32) - self._target
-        return float(np.mean(diff**2)), {"content": float(np.mean(diff**2)), "style": 0.0, "tv": 0.0}, 2 * diff / diff.size
-
-    def bounds(self):
-        return pixel_bounds(self.shape)
-
-    def init_image(self, init="content", *, seed=None):
-        return preprocess(self.content_image)
 
 
 def _child(output: Path, content: Path, style: Path) -> None:

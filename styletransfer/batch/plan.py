@@ -192,7 +192,8 @@ def read_manifest(path: str | os.PathLike, *, styles: Sequence[str] = ()) -> lis
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            rows, header = list(reader), list(reader.fieldnames or [])
+            rows = [(reader.line_num, row) for row in reader]  # the file's line (blank lines are skipped)
+            header = list(reader.fieldnames or [])
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ParameterError(f"cannot read the manifest {path} ({exc}); give a UTF-8 CSV file with a header row") from None
     header = [(name or "").strip().lower() for name in header]
@@ -205,7 +206,7 @@ def read_manifest(path: str | os.PathLike, *, styles: Sequence[str] = ()) -> lis
                                  f"{did_you_mean(name, (*_PLACES, *MANIFEST_COLUMNS))}; columns are "
                                  f"{', '.join((*_PLACES, *MANIFEST_COLUMNS))}")
     jobs = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         cells = {(key or "").strip().lower(): (value or "").strip() for key, value in row.items() if key is not None}
         if any(cells.values()):
             jobs += _row_job(cells, styles, path.parent, f"{path.name} line {number}")

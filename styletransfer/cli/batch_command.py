@@ -78,7 +78,7 @@ def add_batch_parser(sub, run_arguments: Callable[[argparse.ArgumentParser], Non
     batch.add_argument("--job-progress", action="store_true",
                        help="also show each job's progress bar (with --workers 1)")
     run_arguments(batch)
-    batch.set_defaults(handler=cmd_batch)
+    batch.set_defaults(handler=cmd_batch, more_positionals="content")
 
 
 def _plan(args):
@@ -140,7 +140,7 @@ def _estimate(todo, workers: int, gpus) -> str:
         peak, calibrated, available = max(peak, guess.peak_bytes), calibrated and guess.calibrated, guess.available_bytes
     parallel = min(workers, len(gpus)) if gpus else 1  # CPU workers share the same cores
     note = "" if calibrated else " (uncalibrated: `styletransfer estimate` times this machine once)"
-    line = f"estimate: about {_duration(total / max(parallel, 1))} for {len(todo)} runs on this machine{note}"
+    line = f"estimate: about {_duration(total / max(parallel, 1))} for {len(todo)} run{'s' if len(todo) > 1 else ''} on this machine{note}"
     together = peak * min(workers, len(todo))
     if together > available * C.ESTIMATE_MEMORY_HEADROOM:
         fit = max(1, int(available * C.ESTIMATE_MEMORY_HEADROOM // max(peak, 1)))

@@ -223,7 +223,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str], state: JobState) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra and (getattr(args, "more_positionals", None) is None or any(e.startswith("-") for e in extra)):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        if extra:  # `batch a.jpg -o out b.jpg`: positionals after an option (argparse stops at the first)
+            getattr(args, args.more_positionals).extend(extra)
     except SystemExit as exc:  # --help (0) or a usage error, already printed (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
