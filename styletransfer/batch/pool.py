@@ -124,9 +124,9 @@ def _in_process(items: Sequence[Item], on_done: OnDone) -> str | None:
     for item in items:
         try:
             report = run_one(item.options)
+            on_done(item, report)
         except KeyboardInterrupt as exc:  # between two jobs, or while a report is handled
             return "terminated" if isinstance(exc, Terminated) else "interrupted"
-        on_done(item, report)
         if report["status"] == "interrupted":
             return "terminated" if report["terminated"] else "interrupted"
     return None

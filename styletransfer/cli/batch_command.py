@@ -156,6 +156,7 @@ def cmd_batch(args, argv, state) -> int:
     from .job import random_weights_warning, resolve_weights_quietly, validate
     from .main import _error, _options
 
+    started = time.perf_counter()
     folder, part, jobs, total, digest = _plan(args)
     base = _options(args, argv, content="content", style="style", output=folder / "x.png")
     base.progress = args.job_progress and args.workers == 1 and not args.quiet
@@ -193,7 +194,7 @@ def cmd_batch(args, argv, state) -> int:
     summary_file = summary_path(folder, part)
     fields = {"command": ["styletransfer", *argv], "output_folder": os.fspath(folder.resolve()),
               "shard": {"index": part[0], "count": part[1]} if part else None, "plan_jobs": total,
-              "plan_sha256": digest, "workers": args.workers}
+              "plan_sha256": digest, "workers": args.workers, "planning_seconds": time.perf_counter() - started}
     began, written = time.perf_counter(), [0.0]
     bar = _progress(len(todo), quiet=args.quiet or args.no_progress)
     seen_warnings: set[str] = {random_weights_warning(spec)}
