@@ -58,6 +58,23 @@ class NumpyProblem:
         return preprocess(self.content_image)
 
 
+def call(capsys, *argv) -> tuple[int, str, str]:
+    """Run the ``styletransfer`` command in-process; returns ``(exit status, stdout, stderr)``."""
+    from styletransfer.cli.main import main
+
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def sha256(path) -> str:
+    """Hex sha256 of a file's bytes."""
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def numeric_grad(fn, x, eps: float = 1e-6):
     """Central finite differences of a scalar NumPy function ``fn`` at ``x``."""
     import numpy as np

@@ -9,7 +9,6 @@ processes, end to end.
 from __future__ import annotations
 
 import collections
-import hashlib
 import importlib
 import json
 import random
@@ -17,27 +16,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import NumpyProblem
+from helpers import NumpyProblem, call, sha256
 from PIL import Image
 
 from styletransfer.batch.plan import Job, cross, name_jobs, parse_shard, plan_digest, shard
 from styletransfer.batch.pool import detect_gpus, worker_environment
-from styletransfer.cli.main import main
 from styletransfer.errors import ParameterError
 from styletransfer.outputs import verify_pair
 
 transfer_module = importlib.import_module("styletransfer.transfer")  # the job imports StyleTransfer from here
 TINY = ["--size", "32", "--evals", "3", "--weights", "random", "--no-progress"]
-
-
-def call(capsys, *argv) -> tuple[int, str, str]:
-    status = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def picture(path: Path, seed: int, shape=(40, 48)) -> Path:
@@ -158,12 +146,13 @@ def test_failing_item_is_reported_resume_skips_and_changes_are_redone(capsys, ma
     assert sorted(made) == ["a", "b", "c"] and items["a__paint"]["why"] == "settings changed"
     assert json.loads((out / "a__paint.json").read_text())["parameters"]["content_weight"] == 2.0
 
-    made.clear()  # one changed photo, one damaged result: only those two are made again
+    made.clear()  # a changed photo, a damaged result, a deleted one: only those are made again
     picture(photos / "b.png", 7)
     (out / "c__paint.png").write_bytes((out / "a__paint.png").read_bytes())
+    (out / "a__paint.png").unlink()
     status, _, _ = call(capsys, *argv, "--alpha", "2")
     data, items = summary(out)
-    assert sorted(made) == ["b", "c"] and items["a__paint"]["status"] == "skipped"
+    assert sorted(made) == ["a", "b", "c"] and items["a__paint"]["why"] == "image is missing"
     assert items["b__paint"]["why"] == "content image changed"
     assert items["c__paint"]["why"] == "image is not the one its record describes"
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import call, sha256
 from PIL import Image
 
 from styletransfer import outputs as outputs_module
 from styletransfer.cli import main as cli
-from styletransfer.cli.main import main
 from styletransfer.images import load_image
 from styletransfer.outputs import verify_pair
 from styletransfer.samples import SAMPLES, load_sample
@@ -32,16 +32,6 @@ from styletransfer.transfer import StyleTransfer
 
 TINY = ["--size", "32", "--evals", "3", "--weights", "random", "--no-progress"]
 SCRIPT = Path(sys.executable).with_name("styletransfer")
-
-
-def call(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def assert_one_line_error(status: int, err: str, fragment: str) -> None:

@@ -140,10 +140,12 @@ def cross(contents: Sequence[str], styles: Sequence[str]) -> list[Job]:
 
 
 def _cell_source(text: str, base: Path) -> str:
-    if _is_url(text) or Path(text).expanduser().is_absolute():
-        return text if _is_url(text) else os.path.abspath(Path(text).expanduser())
-    if (base / text).exists():
-        return os.path.abspath(base / text)
+    if _is_url(text):
+        return text
+    path = Path(text).expanduser()
+    path = path if path.is_absolute() else base / path
+    if path.exists():
+        return os.path.abspath(path)
     if text in SAMPLES:
         return text
     raise ParameterError(f"image file not found: {text}{did_you_mean(text, SAMPLES)} (relative paths are relative "

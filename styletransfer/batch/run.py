@@ -1,7 +1,7 @@
 """A batch's jobs as runs: their options, whether each output is up to date, one run, the summary.
 
 A job's output is **up to date** when its image and run record exist, the record was written by
-a batch for this job name, the run finished (``max_evals`` or ``converged``), the record's
+a batch for this job name and these inputs (paths), the run finished (``max_evals`` or ``converged``), the record's
 ``batch.settings_sha256`` equals the digest of the settings asked for now, the sha256 of the
 content and style files equals the record's ``inputs.*.file_sha256``, and the image on disk is
 the one the record describes (:func:`styletransfer.outputs.verify_pair`). Anything else is run
@@ -127,7 +127,8 @@ def prepare(jobs: Sequence[Job], base, folder: Path, *, suffix: str, weights_id:
             item.status, item.reason = "failed", f"{where}{_one_line(exc)}"
             continue
         item.settings_sha256 = _settings_digest(parameters, weights_id, suffix)
-        record_extra = {"batch": {"name": job.name, "settings_sha256": item.settings_sha256}}
+        record_extra = {"batch": {"name": job.name, "content": job.content, "style": job.style,
+                                  "settings_sha256": item.settings_sha256}}
         item.options = dataclasses.replace(options, record_extra=record_extra)
     return items
 
@@ -142,9 +143,11 @@ def stale_reason(item: Item) -> str | None:
     except (OSError, ValueError):
         item.own = False
         return "exists without a readable run record"
-    item.own = (data.get("batch") or {}).get("name") == item.job.name
+    made = data.get("batch") or {}
+    item.own = [made.get(key) for key in ("name", "content", "style")] == [item.job.name, item.job.content,
+                                                                            item.job.style]
     if not item.own:
-        return "exists and was not made by this batch"
+        return "exists and was not made by this batch (from these inputs)"
     stop = (data.get("result") or {}).get("stop_reason")
     if stop not in FINISHED:
         return f"unfinished (stopped: {stop})"
@@ -153,6 +156,8 @@ def stale_reason(item: Item) -> str | None:
     for role, digest in item.inputs_sha256.items():
         if digest is not None and ((data.get("inputs") or {}).get(role) or {}).get("file_sha256") != digest:
             return f"{role} image changed"
+    if not image.is_file():
+        return "image is missing"
     try:
         if verify_pair(image) != "output":
             return "image is not the one its record describes"
