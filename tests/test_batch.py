@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import NumpyProblem, call, sha256
+from helpers import NumpyProblem, call, load_benchmark, sha256
 from PIL import Image
 
 from styletransfer.batch.plan import Job, cross, name_jobs, parse_shard, plan_digest, shard
@@ -299,3 +299,13 @@ def test_batch_end_to_end_with_two_workers(capsys, photos, tmp_path):
         assert record["result"]["stop_reason"] == "max_evals" and max(record["output"]["shape"][:2]) == 32
     status, _, err = call(capsys, *argv)
     assert status == 0 and summary(out)[0]["counts"]["skipped"] == 2
+
+
+def test_benchmark_batch_is_a_valid_command_of_the_size_asked(capsys, nothing_built, tmp_path):
+    bench = load_benchmark("bench_batch")
+    for jobs in (2, 4, 6):
+        argv = bench.batch_argv(tmp_path / "out", jobs=jobs, size=48, evals=2, workers=2)
+        assert argv[1:4] == ["-m", "styletransfer", "batch"]
+        status, out, err = call(capsys, *argv[3:], "--dry-run")
+        assert status == 0, err
+        assert sum(line.startswith("  run ") for line in out.splitlines()) == jobs
