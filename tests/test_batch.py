@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import importlib
 import json
+import os
 import random
 from pathlib import Path
 
@@ -275,11 +276,19 @@ def test_bad_usage_is_one_line_and_exit_2_before_any_work(capsys, nothing_built,
     assert not out.exists()
 
 
-def test_output_folder_that_is_a_file_is_refused(capsys, nothing_built, photos, style, tmp_path):
+def test_output_folder_that_is_a_file_or_unwritable_is_refused(capsys, nothing_built, photos, style, tmp_path):
     out = tmp_path / "results.png"
     out.write_bytes(b"the user's file")
     status, _, err = call(capsys, "batch", photos, "--style", style, "-o", out, *TINY)
     assert status == 2 and "is a file" in err and out.read_bytes() == b"the user's file"
+    if os.geteuid() == 0:  # root writes anywhere except a kernel file system
+        locked = Path("/sys")
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o555)
+    for folder, fragment in ((locked / "new", "cannot create the output folder"), (locked, "cannot write")):
+        status, _, err = call(capsys, "batch", photos, "--style", style, "-o", folder, *TINY)
+        assert status == 2 and len(err.strip().splitlines()) == 1 and fragment in err, err
 
 
 # -- the real network, through two worker processes ---------------------------------------------

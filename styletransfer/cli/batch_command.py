@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import constants as C
-from ..errors import ParameterError
+from ..errors import OutputError, ParameterError, StyleTransferError
 
 __all__ = ["add_batch_parser", "cmd_batch"]
 
@@ -164,7 +164,10 @@ def cmd_batch(args, argv, state) -> int:
     spec = resolve_weights_quietly(base.weights, seed=base.seed, trust=base.trust_weights)
     env = {C.OFFLINE_ENV_VAR: "1"} if spec.is_random and base.weights != "random" else {}  # no download per job
     if not args.dry_run:
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create the output folder {folder} ({exc.strerror}); choose another -o") from None
     items = prepare(jobs, base, folder, suffix=f".{args.format}", weights_id={"kind": spec.kind, "md5": spec.md5})
     for item in items:
         if item.status == "pending":
@@ -195,7 +198,8 @@ def cmd_batch(args, argv, state) -> int:
     fields = {"command": ["styletransfer", *argv], "output_folder": os.fspath(folder.resolve()),
               "shard": {"index": part[0], "count": part[1]} if part else None, "plan_jobs": total,
               "plan_sha256": digest, "workers": args.workers, "planning_seconds": time.perf_counter() - started}
-    began, written = time.perf_counter(), [0.0]
+    began, written = time.perf_counter(), [time.perf_counter()]
+    write_summary(summary_file, items, **fields, finished=False, elapsed_seconds=0.0)  # also: is the folder writable?
     bar = _progress(len(todo), quiet=args.quiet or args.no_progress)
     seen_warnings: set[str] = {random_weights_warning(spec)}
 
@@ -210,7 +214,9 @@ def cmd_batch(args, argv, state) -> int:
         bar.update(1)
         if time.perf_counter() - written[0] > C.BATCH_SUMMARY_INTERVAL:
             written[0] = time.perf_counter()
-            write_summary(summary_file, items, **fields, finished=False, elapsed_seconds=time.perf_counter() - began)
+            with contextlib.suppress(StyleTransferError):  # the final write reports a folder gone bad
+                write_summary(summary_file, items, **fields, finished=False,
+                              elapsed_seconds=time.perf_counter() - began)
 
     with _environment(env):
         stopped = run_items(todo, workers=args.workers, on_done=done, gpus=gpus)
