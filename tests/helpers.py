@@ -58,6 +58,22 @@ class NumpyProblem:
         return preprocess(self.content_image)
 
 
+def stand_in_batch_worker(conn, env) -> None:
+    """A batch worker process without a network: each job is done at once; one whose output is named
+    ``die*`` kills the process (exit status 9), as the kernel's out-of-memory killer would."""
+    import os
+    from pathlib import Path
+
+    while True:
+        message = conn.recv()
+        if message is None:
+            return
+        index, options = message
+        if Path(options.output).name.startswith("die"):
+            os._exit(9)
+        conn.send((index, {"status": "done", "reason": "", "seconds": 0.0, "warnings": [], "terminated": False}))
+
+
 def call(capsys, *argv) -> tuple[int, str, str]:
     """Run the ``styletransfer`` command in-process; returns ``(exit status, stdout, stderr)``."""
     from styletransfer.cli.main import main

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import NumpyProblem, call, load_benchmark, sha256
+from helpers import NumpyProblem, call, load_benchmark, sha256, stand_in_batch_worker
 from PIL import Image
 
 from styletransfer.batch.plan import Job, cross, name_jobs, parse_shard, plan_digest, shard
-from styletransfer.batch.pool import detect_gpus, worker_environment
+from styletransfer.batch.pool import detect_gpus, run_items, worker_environment
+from styletransfer.batch.run import Item
+from styletransfer.cli.job import RunOptions
 from styletransfer.errors import ParameterError
 from styletransfer.outputs import verify_pair
 
@@ -114,6 +116,18 @@ def test_workers_share_the_cores_and_the_gpus(monkeypatch):
     for visible, expected in (("2,3", ["2", "3"]), ("", []), ("-1", [])):
         monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
         assert detect_gpus() == expected
+
+
+def test_a_worker_process_that_dies_fails_its_job_only(tmp_path):
+    names = ["a", "die", "b", "c", "d"]
+    items = [Item(Job("a", "b", name=n), options=RunOptions("a", "b", tmp_path / f"{n}.png")) for n in names]
+    reports = {}
+    stopped = run_items(items, workers=2, on_done=lambda item, report: reports.setdefault(item.job.name, report),
+                        worker=stand_in_batch_worker)
+    assert stopped is None and sorted(reports) == sorted(names)
+    assert reports["die"]["status"] == "failed" and reports["die"]["reason"] == ("the worker process died "
+                                                                                 "(exit status 9)")
+    assert all(reports[n]["status"] == "done" for n in names if n != "die")
 
 
 # -- bookkeeping, with the NumPy stand-in ---------------------------------------------------------

@@ -88,16 +88,23 @@ def _worker(conn, env: dict[str, str]) -> None:  # pragma: no cover - runs in th
         pass
 
 
+def _death(code: int | None) -> str:
+    if code is not None and code < 0:
+        hint = " (out of memory? try fewer --workers or a smaller --size)" if -code == signal.SIGKILL else ""
+        return f"the worker process was killed by signal {-code}{hint}"
+    return f"the worker process died (exit status {code})"
+
+
 class _Slot:
-    def __init__(self, context, number: int, env: dict[str, str]) -> None:
-        self.number, self.env, self.context = number, env, context
+    def __init__(self, context, number: int, env: dict[str, str], target: Callable) -> None:
+        self.number, self.env, self.context, self.target = number, env, context, target
         self.item: Item | None = None
         self.index = -1
         self._start()
 
     def _start(self) -> None:
         self.conn, child = self.context.Pipe()
-        self.process = self.context.Process(target=_worker, args=(child, self.env), daemon=True,
+        self.process = self.context.Process(target=self.target, args=(child, self.env), daemon=True,
                                             name=f"styletransfer-batch-worker-{self.number}")
         self.process.start()
         child.close()
@@ -132,11 +139,14 @@ def _in_process(items: Sequence[Item], on_done: OnDone) -> str | None:
     return None
 
 
-def run_items(items: Sequence[Item], *, workers: int, on_done: OnDone, gpus: Sequence[str] = ()) -> str | None:
+def run_items(items: Sequence[Item], *, workers: int, on_done: OnDone, gpus: Sequence[str] = (),
+              worker: Callable = _worker) -> str | None:
     """Run every item, calling ``on_done(item, report)`` as each finishes.
 
-    Returns ``None`` when all ran, else ``"interrupted"`` (Ctrl-C) or ``"terminated"`` (SIGTERM);
-    items not started then keep their status ``"pending"``.
+    ``worker(conn, env)`` is what each worker process runs (receive ``(index, options)``, send
+    ``(index, report)``, stop at ``None``); tests give a stand-in. Returns ``None`` when all ran,
+    else ``"interrupted"`` (Ctrl-C) or ``"terminated"`` (SIGTERM); items not started then keep
+    their status ``"pending"``.
     """
     if workers <= 1 or len(items) <= 1:
         return _in_process(items, on_done)
@@ -144,7 +154,7 @@ def run_items(items: Sequence[Item], *, workers: int, on_done: OnDone, gpus: Seq
 
     context = multiprocessing.get_context("spawn")
     workers = min(workers, len(items))
-    slots = [_Slot(context, k, worker_environment(k, workers, gpus)) for k in range(workers)]
+    slots = [_Slot(context, k, worker_environment(k, workers, gpus), worker) for k in range(workers)]
     queue = deque(enumerate(items))
     stopped: str | None = None
     try:
@@ -175,9 +185,9 @@ def run_items(items: Sequence[Item], *, workers: int, on_done: OnDone, gpus: Seq
                 try:
                     _, report = slot.conn.recv()
                 except (EOFError, OSError):
-                    code = slot.process.exitcode
+                    slot.process.join(timeout=10)
                     status = "interrupted" if stopped else "failed"
-                    why = "stopped before it finished" if stopped else f"the worker process died (exit status {code})"
+                    why = "stopped before it finished" if stopped else _death(slot.process.exitcode)
                     report = {"status": status, "reason": why, "seconds": 0.0, "warnings": [], "terminated": False}
                     slot.item = None
                     if stopped is None:
