@@ -98,6 +98,8 @@ __all__ = [
     "BATCH_SUMMARY_SCHEMA",
     "BATCH_DEFAULT_FORMAT",
     "BATCH_SUMMARY_INTERVAL",
+    "BATCH_DEFAULT_WORKERS",
+    "BATCH_INTEROP_THREADS",
 ]
 
 #: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
@@ -351,3 +353,8 @@ BATCH_SUMMARY_SCHEMA: str = "styletransfer-batch/1"
 BATCH_DEFAULT_FORMAT: str = "png"
 #: Least seconds between two writes of the summary while a batch runs (it is always written at the end).
 BATCH_SUMMARY_INTERVAL: float = 2.0
+#: Jobs a batch runs at once (``--workers``): one, since on a small or busy CPU machine a second
+#: worker only competes for the same cores (benchmarks/RESULTS.md, "Batch").
+BATCH_DEFAULT_WORKERS: int = 1
+#: TensorFlow inter-op threads of each batch worker (at most; intra-op threads are cores / workers).
+BATCH_INTEROP_THREADS: int = 2

@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 
+from .. import constants as C
 from .run import Item, run_one
 
 __all__ = ["detect_gpus", "worker_environment", "run_items"]
@@ -58,7 +59,7 @@ def worker_environment(slot: int, workers: int, gpus: Sequence[str], cores: int 
     """Environment variables of worker ``slot`` of ``workers``: its threads and its GPU."""
     threads = max(1, (cores or _cores()) // workers)
     env = {"OMP_NUM_THREADS": str(threads), "TF_NUM_INTRAOP_THREADS": str(threads),
-           "TF_NUM_INTEROP_THREADS": str(min(2, threads))}
+           "TF_NUM_INTEROP_THREADS": str(min(C.BATCH_INTEROP_THREADS, threads))}
     if gpus:
         env["CUDA_VISIBLE_DEVICES"] = gpus[slot % len(gpus)]
         if workers > len(gpus):

@@ -65,8 +65,9 @@ def add_batch_parser(sub, run_arguments: Callable[[argparse.ArgumentParser], Non
     batch.add_argument("-o", "--output-dir", required=True, metavar="OUTDIR",
                        help="folder for the results (created if missing)")
     batch.add_argument("--manifest", metavar="FILE.csv", help="CSV of jobs: content, style and per-row options (below)")
-    batch.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="jobs run at once on this machine, each in its own process (default 1); with several "
+    batch.add_argument("--workers", type=int, default=C.BATCH_DEFAULT_WORKERS, metavar="N",
+                       help=f"jobs run at once on this machine, each in its own process (default "
+                            f"{C.BATCH_DEFAULT_WORKERS}); with several "
                             "GPUs, worker k uses GPU k mod the number of GPUs")
     batch.add_argument("--shard", metavar="I/N",
                        help="run only share I of N (0 <= I < N) of the jobs, the same share on every machine: for "
