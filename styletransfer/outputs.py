@@ -91,6 +91,7 @@ def check_output(
     overwrite: bool = False,
     space: int = 0,
     flag: str = "--overwrite",
+    suffixes: tuple[str, ...] = IMAGE_SUFFIXES,
 ) -> Path:
     """Fail now, not after the optimisation, if the image or its ``.json`` record cannot be written.
 
@@ -107,6 +108,8 @@ def check_output(
         Bytes the image and record need (:func:`needed_bytes`); 0 skips the free-space check.
     flag : str
         How the caller spells ``overwrite`` in messages.
+    suffixes : tuple of str
+        The file types accepted (default the images'; ``styletransfer video`` passes its videos').
 
     Returns
     -------
@@ -119,9 +122,9 @@ def check_output(
         One line naming the problem and the way out.
     """
     target = Path(path).expanduser()
-    if target.suffix.lower() not in IMAGE_SUFFIXES:
+    if target.suffix.lower() not in suffixes:
         raise OutputError(
-            f"output {target} must end in {', '.join(IMAGE_SUFFIXES)} (the run record goes next to it as .json)"
+            f"output {target} must end in {', '.join(suffixes)} (the run record goes next to it as .json)"
         )
     folder = _check_folder(target)
     record = record_path(target)

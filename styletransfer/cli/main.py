@@ -1,9 +1,10 @@
 """The ``styletransfer`` command (also ``python -m styletransfer``).
 
 Subcommands: ``run`` (stylise an image), ``batch`` (many images: resumable, parallel, in shards),
-``demo`` (a built-in photo and painting), ``estimate`` (memory and time a run needs), ``samples``
-(list the built-in images), ``fetch`` (download the VGG19 weights and the fetched samples, for an
-offline workshop room) and ``info`` (versions, devices, weights, cache folders).
+``video`` (a clip without flicker, :mod:`.video_command`), ``demo`` (a built-in photo and painting),
+``estimate`` (memory and time a run needs), ``samples`` (list the built-in images), ``fetch``
+(download the VGG19 weights and the fetched samples, for an offline workshop room) and ``info``
+(versions, devices, weights, cache folders).
 
 Bad input ends with one line on stderr, ``styletransfer: error: ...``, and exit status 2. An
 interrupted run still writes the best image and its record and exits with 130 (Ctrl-C) or 143
@@ -36,6 +37,7 @@ from ..weights import download_weights, weights_cache_path, weights_status
 from .batch_command import add_batch_parser
 from .estimate_command import cmd_estimate
 from .job import JobState, RunOptions, Terminated, execute
+from .video_command import add_video_parser
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
 
@@ -51,6 +53,7 @@ _EXAMPLES = f"""examples:
   {PROG} run photo.jpg starry_night -o out.png --beta 100 --style-layers conv1_1,conv2_1,conv3_1
   {PROG} run chelsea starry_night -o w2.png --style-loss meancov --parameterization fourier
   {PROG} batch photos/ --style starry_night --style the_scream -o styled/ --workers 2
+  {PROG} video clip.mp4 starry_night -o clip_starry.mp4   # a video, without flicker
   {PROG} samples                                # built-in images and their licences
   {PROG} fetch                                  # download weights + photos (workshop preparation)
   {PROG} info                                   # versions, devices, weights status"""
@@ -172,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument("--no-calibrate", action="store_true",
                           help="do not time this machine (a few seconds, once); use the cached or default speed")
     estimate.set_defaults(handler=cmd_estimate)
+    add_video_parser(sub)
 
     samples = sub.add_parser("samples", help="list the built-in images")
     samples.set_defaults(handler=_cmd_samples)
