@@ -196,6 +196,8 @@ def _bad_inputs(tmp_path: Path, pan) -> dict[str, tuple[list[str], str]]:
         "flow": ([v, "starry_night", "-o", o, "--flow", "dsi"], "did you mean 'dis'?"),
         "weight": ([v, "starry_night", "-o", o, "--temporal-weight", "nan"], "--temporal-weight must be a finite"),
         "frames": ([v, "starry_night", "-o", o, "--max-frames", "0"], "--max-frames must be a whole number >= 1"),
+        "alpha": ([v, "starry_night", "-o", o, "--alpha", "-1"], "--alpha (content weight) must be a finite"),
+        "style size": ([v, "starry_night", "-o", o, "--style-size", "3"], "--style-size must be a whole number"),
         "image output": ([v, "starry_night", "-o", str(tmp_path / "out.png")], "must end in .mp4, .mov, .mkv"),
         "style": ([v, "starry_nigth", "-o", o], "did you mean 'starry_night'?"),
         "same folder": ([str(tmp_path / "empty"), "starry_night", "-o", str(tmp_path / "empty")],

@@ -22,12 +22,12 @@ from pathlib import Path
 
 from .. import constants as C
 from ..cache import sha256_file
-from ..checks import check_video_options
+from ..checks import check_problem_options, check_video_options
 from ..errors import ImageError, OutputError
 from ..outputs import check_output, output_lock, same_file
 from ..record import describe_image, library_versions, machine_description, record_path, write_record
 from ..samples import as_image
-from .job import random_weights_warning, resolve_source, resolve_weights_quietly
+from .job import FLAGS, random_weights_warning, resolve_source, resolve_weights_quietly
 from .signals import TermAsInterrupt, signals_held
 
 __all__ = ["add_video_parser", "cmd_video", "VIDEO_FLAGS"]
@@ -69,8 +69,10 @@ def add_video_parser(sub) -> argparse.ArgumentParser:
     video.add_argument("--fps", type=float, metavar="F",
                        help=f"frame rate (default: the input video's; {C.VIDEO_DEFAULT_FPS:g} for a folder)")
     video.add_argument("--style-size", type=int, metavar="PX", help="long side of the style image (default --size)")
-    video.add_argument("--alpha", type=float, dest="content_weight", help="content weight (default as `run`)")
-    video.add_argument("--beta", type=float, dest="style_weight", help="style weight (default as `run`)")
+    video.add_argument("--alpha", type=float, dest="content_weight", metavar="A",
+                       help="content weight (default as `run`)")
+    video.add_argument("--beta", type=float, dest="style_weight", metavar="B",
+                       help="style weight (default as `run`)")
     video.add_argument("--weights", default=C.DEFAULT_WEIGHTS, help="VGG19 weights, as for `run` (default auto)")
     video.add_argument("--seed", type=int, default=C.DEFAULT_SEED, metavar="N", help="seed of random weights and noise")
     video.add_argument("--overwrite", action="store_true",
@@ -159,6 +161,9 @@ def cmd_video(args, argv, state) -> int:
                                   size=args.size, evals_per_frame=args.evals_per_frame,
                                   first_frame_evals=args.first_frame_evals, init=args.init, fps=args.fps,
                                   names=VIDEO_FLAGS)
+    problem = {k: v for k, v in (("content_weight", args.content_weight), ("style_weight", args.style_weight))
+               if v is not None}
+    check_problem_options(size=None, style_size=args.style_size, seed=args.seed, names=FLAGS, **problem)
     from ..video import require
 
     for name in ("cv2", "imageio", "imageio_ffmpeg"):
@@ -170,8 +175,8 @@ def cmd_video(args, argv, state) -> int:
     style_src = resolve_source(args.style)
     out = Path(args.output).expanduser()
     work = _check_output(out, source, style_src, overwrite=args.overwrite)
-    style_image = as_image(style_src, size=args.style_size or args.size)
     clip = read_frames(source, size=options["size"], max_frames=options["max_frames"], fps=options["fps"])
+    style_image = as_image(style_src, size=args.style_size or max(clip.shape))
     if min(clip.shape) < C.MIN_IMAGE_SIDE:
         raise ImageError(f"frames of {source} are {clip.shape[1]}x{clip.shape[0]} at --size {args.size}; each side "
                          f"needs at least {C.MIN_IMAGE_SIDE} px: use a larger --size")
@@ -187,13 +192,12 @@ def cmd_video(args, argv, state) -> int:
         say(f"stylising {len(clip.frames)} frames of {source} ({width}x{height}, {clip.fps:g} fps) with {args.style}: "
             f"{options['first_frame_evals']} evaluations for the first frame, {options['evals_per_frame']} for each "
             f"other, temporal weight {options['temporal_weight']:g}, {spec.label}")
-        problem = {k: v for k, v in (("content_weight", args.content_weight), ("style_weight", args.style_weight))
-                   if v is not None}
         with TermAsInterrupt() as term:
             result = stylize_clip(
                 clip.frames, style_image, temporal_weight=options["temporal_weight"], flow=options["flow"],
                 evals_per_frame=options["evals_per_frame"], first_frame_evals=options["first_frame_evals"],
-                init=options["init"], weights=spec, seed=args.seed, problem_options=problem, work_dir=work,
+                init=options["init"], weights=spec, seed=args.seed, style_size=max(style_image.shape[:2]),
+                problem_options=problem, work_dir=work,
                 restart=args.overwrite, progress=not (quiet or args.no_progress),
             )
         if result.resumed:
