@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = markdown(args, found)
     print(text)
     if args.append:
-        _results.append_results(f"- machine: {before}\n{text}", header="", section=SECTION, marker=END_MARKER,
+        _results.append_results(text, header=f"- machine: {before}", section=SECTION, marker=END_MARKER,
                                 path=args.results)
         print(f"appended to {args.results}")
     return 0
