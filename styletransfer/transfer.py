@@ -168,7 +168,8 @@ class StyleTransfer:
         positions = {k: int(np.prod(v.shape[1:3])) for k, v in content_feats.items()}
         style_feats = self._scaled(self.extractor(preprocess(self.style_image)))
         content_feats = self._scaled(content_feats)
-        self.content_targets = {k: tf.constant(content_feats[k]) for k in self.content_layers}
+        # Variables, not constants, so that set_content can change them under the compiled loss.
+        self.content_targets = {k: tf.Variable(content_feats[k], trainable=False) for k in self.content_layers}
         self.style_targets = {k: self.style_measure.target(style_feats[k], positions[k]) for k in self.style_layers}
         self.shape = (1, *self.content_image.shape[:2], 3)
         self._compiled = tf.function(
@@ -207,6 +208,22 @@ class StyleTransfer:
         ):
             if value is not None:
                 var.assign(finite_number(name, value))
+
+    def set_content(self, content: ImageLike) -> None:
+        """Replace the content image by another of the same shape, without recompiling the loss.
+
+        For the frames of a video (:mod:`styletransfer.video.run`): the content targets are
+        variables, so the compiled loss stays valid. The feature normalisation keeps the scales
+        measured on the first content image, one normalisation for the whole clip.
+        """
+        image = as_image(content)
+        if image.shape != self.content_image.shape:
+            raise ParameterError(f"new content image is {image.shape[1]}x{image.shape[0]}, the problem's is "
+                                 f"{self.content_image.shape[1]}x{self.content_image.shape[0]}; give one of that size")
+        feats = self._scaled(self.extractor(preprocess(image)))
+        for k in self.content_layers:
+            self.content_targets[k].assign(feats[k])
+        self.content_image = image
 
     # -- loss --------------------------------------------------------------------------------
     def _scaled(self, feats):

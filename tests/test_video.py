@@ -95,6 +95,11 @@ class _FakeProblem:
         self.target = preprocess(np.asarray(content))
         self.shape, self.spec, self.parameterization = self.target.shape, _Spec(), "pixels"
 
+    def set_content(self, content):
+        from styletransfer.images import preprocess
+
+        self.target = preprocess(np.asarray(content))
+
     def init_image(self, init, *, seed=None):
         from styletransfer.images import preprocess
 
@@ -121,6 +126,21 @@ def test_temporal_problem_adds_the_weighted_term_to_the_loss_and_gradient(pan):
     assert total == pytest.approx(base.loss_and_grad(x)[0] + 7.0 * loss)
     np.testing.assert_allclose(grad, base.loss_and_grad(x)[2] + 7.0 * gradient, rtol=1e-6)
     assert wrapped.spec is base.spec  # everything else is the problem's
+
+
+def test_set_content_swaps_the_frame_without_recompiling(pan):
+    from styletransfer.images import preprocess
+    from styletransfer.transfer import StyleTransfer
+
+    problem = StyleTransfer(pan.frames[0], pan.frames[2], size=None, weights="random")
+    before = float(problem.loss_and_grad(preprocess(pan.frames[1]))[1]["content"])
+    problem.set_content(pan.frames[1])
+    _, terms, _ = problem.loss_and_grad(preprocess(pan.frames[1]))
+    assert before > 0 and float(terms["content"]) == pytest.approx(0.0, abs=1e-6)  # its own frame now
+    assert problem._compiled.experimental_get_tracing_count() == 1
+    np.testing.assert_array_equal(problem.content_image, pan.frames[1])
+    with pytest.raises(ValueError, match="give one of that size"):
+        problem.set_content(pan.frames[1][:40])
 
 
 def test_a_rerun_skips_the_frames_already_finished(monkeypatch, tmp_path, pan):

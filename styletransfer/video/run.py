@@ -187,16 +187,19 @@ def stylize_clip(
     results = [as_image(folder / C.VIDEO_FRAME_PATTERN.format(i)) for i in range(len(records))]
     resumed, reason = len(records), "finished"
     bar = tqdm(total=len(frames), initial=resumed, desc="video", unit="frame", disable=not progress)
+    base = None  # one problem for the whole clip: each frame swaps its content in (no recompiling)
     try:
         for i in range(resumed, len(frames)):
             began = time.perf_counter()
-            problem = StyleTransfer(frames[i], style_image, size=None, weights=spec, seed=seed, **problem_options)
-            trusted, start = None, options["init"]
+            if base is None:  # built on frame 0 even when resuming, so a resumed clip is normalised the same
+                base = StyleTransfer(frames[0], style_image, size=None, weights=spec, seed=seed, **problem_options)
+            base.set_content(frames[i])
+            problem, trusted, start = base, None, options["init"]
             if i > 0 and options["temporal_weight"] > 0:
                 backward = optical_flow(frames[i], frames[i - 1], method=options["flow"])
                 mask = consistency_mask(optical_flow(frames[i - 1], frames[i], method=options["flow"]), backward)
                 start = warp(results[i - 1], backward)
-                problem, trusted = TemporalProblem(problem, start, mask, options["temporal_weight"]), float(mask.mean())
+                problem, trusted = TemporalProblem(base, start, mask, options["temporal_weight"]), float(mask.mean())
             elif start == "fast":
                 start = _fast_image(frames[i], style_image)
             evals = options["first_frame_evals"] or options["evals_per_frame"] if i == 0 else options["evals_per_frame"]
