@@ -13,14 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import numeric_grad
+from helpers import load_benchmark, numeric_grad
 
 pytest.importorskip("cv2")
 pytest.importorskip("imageio_ffmpeg")
 
 from styletransfer import constants as C  # noqa: E402
 from styletransfer.cli.main import main  # noqa: E402
-from styletransfer.video import flow, io, run, synthetic, temporal  # noqa: E402
+from styletransfer.video import flow, io, synthetic, temporal  # noqa: E402
 
 TINY = ["--size", "48", "--evals", "2", "--first-evals", "2", "--weights", "random", "--no-progress"]
 
@@ -143,42 +143,47 @@ def test_set_content_swaps_the_frame_without_recompiling(pan):
         problem.set_content(pan.frames[1][:40])
 
 
-def test_a_rerun_skips_the_frames_already_finished(monkeypatch, tmp_path, pan):
+def test_an_interrupted_run_keeps_its_frames_and_a_rerun_continues(capsys, monkeypatch, tmp_path, pan):
     import importlib
 
     optimize_module = importlib.import_module("styletransfer.optimize")  # the module, not the package's function
     transfer_module = importlib.import_module("styletransfer.transfer")
     optimize = optimize_module.optimize
-
-    calls = []
+    calls, stop = [], {"at": 3}
 
     def counted(problem, **kwargs):
         calls.append(problem)
-        if len(calls) == 3 and stop_at_third:
+        if len(calls) == stop["at"]:
             raise KeyboardInterrupt  # Ctrl-C during the third frame
         return optimize(problem, **kwargs)
 
-    monkeypatch.setattr(transfer_module, "StyleTransfer", _FakeProblem)
+    monkeypatch.setattr(transfer_module, "StyleTransfer", _FakeProblem)  # a stand-in network: frames are counted
     monkeypatch.setattr(optimize_module, "optimize", counted)
-    style = pan.frames[0]
-    stop_at_third = True
-    first = run.stylize_clip(pan.frames, style, weights=_Spec(), evals_per_frame=2, first_frame_evals=2,
-                             work_dir=tmp_path, progress=False)
-    assert first.stop_reason == "interrupted" and len(first.frames) == 2
-    assert sorted(p.name for p in tmp_path.glob("frame_*.png")) == ["frame_00000.png", "frame_00001.png"]
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    io.write_frames(source, pan.frames)
+    argv = ["video", str(source), "starry_night", "-o", str(out), "--size", "64", "--evals", "2",
+            "--first-evals", "2", "--weights", "random", "--no-progress"]
+    assert main(argv) == 130
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err == (f"styletransfer: error: interrupted after 2 of 3 frames; the finished frames are in {out}; "
+                   "run the same command again to continue")
+    assert sorted(p.name for p in out.glob("frame_*.png")) == ["frame_00000.png", "frame_00001.png"]
+    assert not (tmp_path / "out.json").exists()
+    kept = io.read_frames(out).frames
     calls.clear()
-    stop_at_third = False
-    second = run.stylize_clip(pan.frames, style, weights=_Spec(), evals_per_frame=2, first_frame_evals=2,
-                              work_dir=tmp_path, progress=False)
-    assert second.stop_reason == "finished" and second.resumed == 2 and len(calls) == 1
-    assert isinstance(calls[0], temporal.TemporalProblem)  # the resumed frame still gets the temporal term
-    np.testing.assert_array_equal(second.frames[1], first.frames[1])
+    stop["at"] = 0
+    assert main(argv) == 0
+    assert "resumed: 2 finished frames" in capsys.readouterr().out
+    assert len(calls) == 1 and isinstance(calls[0], temporal.TemporalProblem)  # still held to the warped frame 1
+    record = json.loads((tmp_path / "out.json").read_text())
+    assert [f["index"] for f in record["frames"]] == [0, 1, 2] and record["timings"]["resumed"] == 2
+    np.testing.assert_array_equal(io.read_frames(out).frames[1], kept[1])
     calls.clear()
-    with pytest.raises(Exception, match="another clip, style or settings; add --overwrite"):
-        run.stylize_clip(pan.frames, style, weights=_Spec(), evals_per_frame=3, work_dir=tmp_path, progress=False)
-    again = run.stylize_clip(pan.frames, style, weights=_Spec(), evals_per_frame=3, first_frame_evals=2,
-                             work_dir=tmp_path, restart=True, progress=False)
-    assert again.resumed == 0 and len(calls) == 3
+    changed = [*argv, "--evals", "3"]
+    assert main(changed) == 2  # other settings: refused without --overwrite
+    assert "add --overwrite" in capsys.readouterr().err
+    assert main([*changed, "--overwrite"]) == 0 and len(calls) == 3  # with it, every frame again
 
 
 def test_a_short_video_end_to_end_mp4_in_and_out(capsys, tmp_path, pan):
@@ -236,3 +241,17 @@ def test_bad_input_is_one_line_and_exit_status_2(capsys, tmp_path, pan, monkeypa
     status = main(["video", str(tmp_path / "in.mp4"), "starry_night", "-o", str(tmp_path / "o.mp4"), *TINY])
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1 and 'pip install "styletransfer[video]"' in err
+
+
+def test_bench_video_tiny_run_prints_both_rows_and_appends_its_section(tmp_path, capsys):
+    bench = load_benchmark("bench_video")
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\n## Sliders\n\nsomeone else's section\n")
+    argv = ["--frames", "2", "--size", "32", "--evals", "2", "--first-evals", "2", "--append", "--results", str(results)]
+    assert bench.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| independent | 0 |" in out and "| temporal | 10000 |" in out and "Goal: warp error at least 3x" in out
+    text = results.read_text()
+    assert text.startswith("# Benchmark results\n\n## Sliders\n\nsomeone else's section")
+    assert text.count(bench.SECTION) == 1 and text.index("### ") < text.index(bench.END_MARKER)
+    assert "RANDOM-WEIGHT VGG19" in text and "usable cores" in text
