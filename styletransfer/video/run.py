@@ -4,7 +4,9 @@ The first frame is an ordinary run (from the frame, seeded noise, or the feed-fo
 the ``fast`` extra). Every later frame starts from the previous *stylised* frame warped onto it by
 the optical flow, and its loss gets the temporal term of :mod:`~styletransfer.video.temporal`
 where the flow is trusted. With ``temporal_weight=0`` every frame is stylised on its own (the
-flickering baseline).
+flickering baseline). One :class:`~styletransfer.transfer.StyleTransfer` serves the whole clip:
+each frame is swapped in with ``set_content``, so the loss is compiled once, and the feature
+normalisation is the first frame's for every frame.
 
 With ``work_dir``, each finished frame is written there at once (``frame_00000.png``, atomically)
 and listed in a progress file; a rerun with the same clip, style and settings skips the frames
