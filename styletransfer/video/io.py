@@ -56,13 +56,21 @@ def frame_files(folder: str | os.PathLike) -> list[Path]:
                    and not p.name.startswith(".") and p.is_file()), key=_natural_key)
 
 
+def _ffmpeg_reason(exc: Exception) -> str:
+    """ffmpeg's reason in a few words: its banner and log (after ``=== stderr ===``) left out."""
+    text = str(exc)
+    if "Invalid data found" in text or "moov atom not found" in text:
+        return "ffmpeg finds no video in it"
+    return " ".join(text.split("===")[0].split())[:120] or type(exc).__name__
+
+
 def _video_frames(path: Path, max_frames: int | None):
     imageio = require("imageio")
     require("imageio_ffmpeg")
     try:
         reader = imageio.v2.get_reader(path, format="FFMPEG")
     except Exception as exc:  # noqa: BLE001 - ffmpeg's reasons vary; one line names the file
-        raise ImageError(f"cannot read video {path} ({' '.join(str(exc).split())[:160]}); give an .mp4, .mov, "
+        raise ImageError(f"cannot read video {path} ({_ffmpeg_reason(exc)}); give an .mp4, .mov, "
                          ".mkv, .avi, .webm or .gif file, or a folder of frames") from None
     with reader:
         meta = reader.get_meta_data()
@@ -75,7 +83,7 @@ def _video_frames(path: Path, max_frames: int | None):
                     break
         except (RuntimeError, OSError, IndexError) as exc:
             if not frames:
-                raise ImageError(f"cannot read video {path} ({' '.join(str(exc).split())[:160]}); "
+                raise ImageError(f"cannot read video {path} ({_ffmpeg_reason(exc)}); "
                                  "is it a video file?") from None
     nframes = meta.get("nframes")
     total = int(nframes) if isinstance(nframes, (int, float)) and np.isfinite(nframes) else None
