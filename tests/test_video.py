@@ -216,7 +216,7 @@ def _bad_inputs(tmp_path: Path, pan) -> dict[str, tuple[list[str], str]]:
     v, o = str(video), str(tmp_path / "out.mp4")
     return {
         "missing": (["nope.mp4", "starry_night", "-o", o], "video not found: nope.mp4"),
-        "not a video": ([str(tmp_path / "text.mp4"), "starry_night", "-o", o], "cannot read video text.mp4 (ffmpeg finds no video in it)"),
+        "not a video": ([str(tmp_path / "text.mp4"), "starry_night", "-o", o], "text.mp4 (ffmpeg finds no video in it)"),
         "empty folder": ([str(tmp_path / "empty"), "starry_night", "-o", o], "has no frames"),
         "flow": ([v, "starry_night", "-o", o, "--flow", "dsi"], "did you mean 'dis'?"),
         "weight": ([v, "starry_night", "-o", o, "--temporal-weight", "nan"], "--temporal-weight must be a finite"),
