@@ -14,11 +14,16 @@ change: build a new problem (targets, compiled function) and run from the conten
 first preview. Goal (issue 14): slider change -> a visible change (mean >= 5 grey levels) within
 about 2 s at 256 px on 2 CPU cores. ``--first-steps 2,6`` compares L-BFGS first-step sizes, interleaved.
 
+``--browser`` measures the same in the real app instead (Voila + headless Chromium, a key press on the
+style strength slider, timed in the page: :mod:`_sliders_browser`); ``--baseline PATH`` serves a second
+copy of the app from another checkout (for example ``main``'s) and takes the two tabs in turn.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_sliders.py                 # the real thing (about a minute)
     .venv/bin/python benchmarks/bench_sliders.py --size 64 --repeats 2   # a quick check that it works
     .venv/bin/python benchmarks/bench_sliders.py --append        # also record in benchmarks/RESULTS.md
+    .venv/bin/python benchmarks/bench_sliders.py --browser --baseline ../main --repeats 4   # in the app
 """
 
 from __future__ import annotations
@@ -197,12 +202,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warm-evals", type=int, default=20, help="evaluations before the first change")
     parser.add_argument("--first-steps", type=lambda t: [float(v) for v in t.split(",")], default=[None],
                         metavar="S1,S2", help="compare L-BFGS first steps (grey levels RMS), interleaved")
+    parser.add_argument("--browser", action="store_true", help="time slider changes in the app in headless Chromium")
+    parser.add_argument("--baseline", type=Path, help="with --browser: also serve the app from this checkout, in turn")
     parser.add_argument("--append", action="store_true", help=f"also record the results in {RESULTS.name}")
     parser.add_argument("--results", type=Path, default=RESULTS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     header = machine(load="at the start")
     print(f"# bench_sliders: {header}\n", flush=True)
-    text = markdown(measure(args.size, args.repeats, args.warm_evals, args.first_steps))
+    if args.browser:
+        from _sliders_browser import browser_latency, browser_markdown
+
+        here = Path(__file__).resolve().parents[1]
+        roots = [(f"this checkout ({here.name})", here)]
+        if args.baseline is not None:
+            roots.append((f"baseline ({args.baseline.resolve().name})", args.baseline.resolve()))
+        measured = browser_latency(roots, repeats=args.repeats, warm_steps=args.warm_evals, visible=VISIBLE,
+                                   quick=args.size != GOAL_SIZE)
+        text = browser_markdown(measured, goal=GOAL_SECONDS, visible=VISIBLE)
+    else:
+        text = markdown(measure(args.size, args.repeats, args.warm_evals, args.first_steps))
     print(text)
     if args.append:
         append_results(text, header, args.results)

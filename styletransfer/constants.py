@@ -62,6 +62,8 @@ __all__ = [
     "LIVE_EVALS_PER_RUN",
     "LIVE_PREVIEW_INTERVAL",
     "LIVE_DEBOUNCE",
+    "LIVE_EAGER_PREVIEWS",
+    "LIVE_VISIBLE_CHANGE",
     "RECORD_BYTES_BASE",
     "RECORD_BYTES_PER_EVALUATION",
     "ESTIMATE_BASE_BYTES",
@@ -286,6 +288,12 @@ LIVE_EVALS_PER_RUN: int = 100
 LIVE_PREVIEW_INTERVAL: float = 0.5
 #: Seconds to wait after a slider change for further changes before restarting.
 LIVE_DEBOUNCE: float = 0.3
+#: Evaluations at the start of each slider run that are all previewed, without LIVE_PREVIEW_INTERVAL's
+#: wait: the first steps after a change are the ones a visitor waits for (benchmarks/bench_sliders.py).
+LIVE_EAGER_PREVIEWS: int = 6
+#: Mean change, in grey levels, that counts as a visible change of the picture (issue 14's yardstick):
+#: the app says "Restyling…" after a slider change until its picture has changed this much.
+LIVE_VISIBLE_CHANGE: float = 5.0
 #: Seconds without data after which a download (weights, samples) gives up.
 DOWNLOAD_TIMEOUT: float = 60.0
 

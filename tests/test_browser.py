@@ -271,14 +271,21 @@ def test_reload_mid_run_leaves_no_kernel_behind(open_app, server):
     app = open_app()
     _wait_until(lambda: server.kernels() == 1, 3 * (CULL_IDLE + CULL_INTERVAL + PAGE_TIMEOUT) + 30)
     baseline, started = server.kernels(), server.started()  # this page's kernel (earlier pages' are gone)
+    dialogs = []
+    app.page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
     for _ in range(2):
         app.page.get_by_role("button", name="Run").click()
+        app.wait_status("this run")  # a first preview: there is a picture to lose
         app.load(server.url)  # a reload while the picture is being painted
-    after_reloads, new = server.kernels(), server.started() - started
+    assert dialogs == ["beforeunload", "beforeunload"], "a reload with a picture in the page asks first"
+    after_reloads, new, reloaded = server.kernels(), server.started() - started, time.monotonic()
     _wait_until(lambda: server.kernels() <= baseline, 3 * (CULL_IDLE + CULL_INTERVAL + PAGE_TIMEOUT) + 30)
-    settled = server.kernels()
-    print(f"kernels: {baseline} before, {after_reloads} just after two reloads ({new} started), "
-          f"{settled} after culling")
+    settled, waited = server.kernels(), time.monotonic() - reloaded
+    figure = (f"kernels: {baseline} before, {after_reloads} just after two reloads mid-run ({new} started), "
+              f"{settled} after culling ({waited:.0f} s later; cull_idle_timeout {CULL_IDLE} s, "
+              f"cull_interval {CULL_INTERVAL} s, page timeout {PAGE_TIMEOUT} s)")
+    print(figure)
+    (ARTIFACTS / "kernel_count.txt").write_text(figure + "\n")  # for the closing note and benchmarks/RESULTS.md
     assert new == 2, "each reload starts a kernel of its own"
     assert settled == baseline, f"orphaned kernels not culled: {settled} running, {baseline} expected"
     app.run_to_done()  # the server still serves, and the page that is open still works

@@ -422,3 +422,29 @@ def test_a_run_stops_by_itself_when_the_page_stops_its_heartbeat(make, spy):
     assert ex.steerer.wait_idle(TIMEOUT)
     assert spy.calls[0]["result"].stop_reason == "stopped"
     assert ex.page_gone()
+
+
+def test_first_steps_after_a_change_are_all_previewed_and_restyling_lasts_until_a_visible_change(make):
+    """The eager previews (no rate limit on a run's first steps) and the "Restyling…" indicator."""
+    from styletransfer.constants import LIVE_VISIBLE_CHANGE
+
+    ex = make(evals_per_run=8, preview_interval=1e6, eager_previews=3)
+    run_once(ex)
+    seen = []
+
+    def listener(event, steerer, payload):
+        if event == "preview":  # called after the explorer's own listener has updated the page
+            seen.append((payload.evaluation, "Restyling" in ex.status.value,
+                         float(np.abs(payload.image.astype(np.float32) - before.astype(np.float32)).mean())))
+
+    before = ex.steerer.image.copy()
+    ex.steerer.subscribe(listener)
+    ex.strength.value = 0.95
+    assert "Restyling" in ex.status.value, "the indicator is on from the moment of the change"
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert [e for e, _, _ in seen] == [2, 3, 4], "evaluations 2 to 1 + eager_previews, then the rate limit"
+    reached = False
+    for evaluation, restyling, change in seen:
+        reached = reached or change >= LIVE_VISIBLE_CHANGE
+        assert restyling == (not reached), (evaluation, restyling, change)
+    assert "Restyling" not in ex.status.value and "Done" in ex.status.value

@@ -25,40 +25,21 @@ from pathlib import Path
 import numpy as np
 
 from .. import constants as C
-from ..checks import did_you_mean, whole_number
-from ..errors import ClosedError, ImageError, ParameterError
+from ..checks import whole_number
+from ..errors import ClosedError
 from ..estimate import check_fits
 from ..extensions.parameterization import check_parameterization
 from ..extensions.style_losses import check_style_loss
 from ..features import layer_name
-from ..images import ImageLike, check_size, deprocess, file_in_path, load_image, resize_image
-from ..optimize import Result
-from ..record import save_result
+from ..images import ImageLike, deprocess, resize_image
 from ..samples import as_image
 from ..transfer import StyleTransfer, check_weight
+from .session_record import save_session
+from .settings import PROBLEM, WEIGHTS, at_most, check_changes
 
 __all__ = ["Steerer"]
 
 Listener = Callable[[str, "Steerer", object], None]
-_WEIGHTS = ("content_weight", "style_weight", "tv_weight")
-_PROBLEM = ("size", "content_layer", "style_loss", "parameterization")
-
-
-def _at_most(image: np.ndarray, size: int) -> np.ndarray:
-    """``image`` shrunk so that its long side is at most ``size`` (never enlarged)."""
-    return image if max(image.shape[:2]) <= size else load_image(image, size=size)
-
-
-def _make_folder(path: Path) -> None:
-    """Create ``path``'s folder; a one-line error if a part of it is a file or it cannot be made."""
-    blocker = file_in_path(path)
-    if blocker is not None:
-        raise ImageError(f"cannot save {path}: {blocker} is a file, not a folder; choose another path")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ImageError(f"cannot save {path}: cannot create folder {path.parent} ({exc.strerror or exc}); "
-                         "choose another path") from None
 
 
 class Steerer:
@@ -84,8 +65,10 @@ class Steerer:
     evals_per_run : int
         Evaluations of one run, started by Run or by a change.
     preview_interval : float
-        Minimum seconds between previews. The first step after a change is previewed at once
-        (evaluation 2 of a run: evaluation 1 is the starting image itself).
+        Minimum seconds between previews, after the first ``eager_previews`` evaluations of a run.
+    eager_previews : int
+        Evaluations 2 to ``1 + eager_previews`` of each run are all previewed at once (evaluation 1
+        is the starting image itself): the first steps after a change are what a visitor waits for.
     debounce : float
         Seconds to wait after a change for further changes before restarting.
     max_size : int
@@ -107,18 +90,20 @@ class Steerer:
         weights=C.DEFAULT_WEIGHTS, style_loss: str = C.DEFAULT_STYLE_LOSS,
         parameterization: str = C.DEFAULT_PARAMETERIZATION, init: str = C.DEFAULT_INIT,
         evals_per_run: int = C.LIVE_EVALS_PER_RUN,
-        preview_interval: float = C.LIVE_PREVIEW_INTERVAL, debounce: float = C.LIVE_DEBOUNCE,
+        preview_interval: float = C.LIVE_PREVIEW_INTERVAL, eager_previews: int = C.LIVE_EAGER_PREVIEWS,
+        debounce: float = C.LIVE_DEBOUNCE,
         max_size: int = C.LIVE_MAX_SIZE, run_on_change: bool = True,
         first_step: float | None = C.LIVE_FIRST_STEP,
         problem_factory: Callable[..., StyleTransfer] | None = None, **problem_options,
     ) -> None:
         whole_number("evals_per_run", evals_per_run, 1)
+        self.eager_previews = whole_number("eager_previews", eager_previews, 0)
         self.max_size = max(max_size, size)
         check_fits(content, style, size=self.max_size, content_layers=[content_layer],
                    style_layers=problem_options.get("style_layers"))  # the largest size the sliders offer
         # Kept at most ``max_size`` (never enlarged here: StyleTransfer checks how much a size enlarges).
-        self.content_source = _at_most(as_image(content), max(max_size, size))
-        self.style_source = _at_most(as_image(style), max(max_size, size))
+        self.content_source = at_most(as_image(content), max(max_size, size))
+        self.style_source = at_most(as_image(style), max(max_size, size))
         self.init, self.evals_per_run, self.run_on_change = init, evals_per_run, run_on_change
         self.preview_interval, self.debounce = float(preview_interval), float(debounce)
         self.first_step = first_step
@@ -127,7 +112,7 @@ class Steerer:
         self.settings = {"size": int(size), "content_layer": layer_name(content_layer),
                          "style_loss": check_style_loss(style_loss),
                          "parameterization": check_parameterization(parameterization),
-                         **{k: check_weight(k, v) for k, v in zip(_WEIGHTS, (content_weight, style_weight, tv_weight))}}
+                         **{k: check_weight(k, v) for k, v in zip(WEIGHTS, (content_weight, style_weight, tv_weight))}}
         self.problem = self._build(self.settings)
         self.start_image = deprocess(self.problem.init_image(init))
         self.image = self.start_image.copy()
@@ -153,7 +138,7 @@ class Steerer:
     @property
     def weights(self) -> dict[str, float]:
         """The current alpha, beta and TV weight."""
-        return {k: float(self.settings[k]) for k in _WEIGHTS}
+        return {k: float(self.settings[k]) for k in WEIGHTS}
 
     @property
     def weights_label(self) -> str:
@@ -184,18 +169,7 @@ class Steerer:
         image after ``debounce`` seconds without further changes.
         """
         self._check_open("update()")
-        for key, value in changes.items():
-            if key in _WEIGHTS:
-                changes[key] = check_weight(key, value)
-            elif key == "content_layer":
-                changes[key] = layer_name(value)
-            elif key in ("style_loss", "parameterization"):
-                changes[key] = (check_style_loss if key == "style_loss" else check_parameterization)(value)
-            elif key == "size":
-                changes[key] = self._check_size(value)
-            else:
-                raise ParameterError(f"unknown setting {key!r}{did_you_mean(key, _WEIGHTS + _PROBLEM)}; "
-                                     f"use one of {', '.join(_WEIGHTS + _PROBLEM)}")
+        changes = check_changes(changes, self._sources())
         with self._cond:
             self._pending.update(changes)
             self._cancel.set()
@@ -262,12 +236,8 @@ class Steerer:
             raise ClosedError(f"{action} on a closed Steerer; it cannot run any more: create a new one "
                               "(Steerer(...) or explore(...))")
 
-    def _check_size(self, value) -> int:
-        """A new size, refused here (in the caller) if the images cannot be made that size."""
-        value = whole_number("size", value, C.MIN_IMAGE_SIDE)
-        for name, image in (("content image", self.content_source), ("style image", self.style_source)):
-            check_size(name, image.shape[1], image.shape[0], int(value), what="the image")
-        return int(value)
+    def _sources(self) -> dict:
+        return {"content image": self.content_source, "style image": self.style_source}
 
     def close(self, timeout: float = 30.0) -> None:
         """Stop the worker thread; afterwards ``update``, ``start`` and ``reset`` raise :class:`ClosedError`.
@@ -295,22 +265,9 @@ class Steerer:
         with self._cond:
             image, settings, problem = self.image.copy(), dict(self.settings), self.problem
             history, markers, last = list(self.history), list(self.markers), self.last_result
-        path = Path(path).expanduser()
-        if path.suffix.lower() != ".png":
-            raise ParameterError(f"save path must end in .png, got {path.name!r}")
-        _make_folder(path)
-        result = Result(
-            image=image, history=history, best_loss=history[-1]["total"] if history else float("nan"),
-            evaluations=len(history), elapsed=self.elapsed, stop_reason=last.stop_reason if last else "not run",
-            message="interactive session (warm-started after every change)", optimizer="lbfgs",
-            weights_kind=problem.spec.kind, weights_label=problem.spec.label,
-        )
-        parameters = {**settings, "init": self.init, "evals_per_run": self.evals_per_run,
-                      "style_layers": list(problem.style_layers), "pooling": problem.pooling}
-        return save_result(
-            path, result, parameters, content=problem.content_image, style=problem.style_image, weights=problem.spec,
-            extra={"steering": {"runs": self.runs, "changes": [{"from_evaluation": e, **w} for e, w in markers]}},
-        )
+        return save_session(path, image=image, settings=settings, problem=problem, history=history,
+                            markers=markers, last_result=last, elapsed=self.elapsed, init=self.init,
+                            evals_per_run=self.evals_per_run, runs=self.runs)
 
     # -- worker thread ----------------------------------------------------------------------
     def _emit(self, event: str, payload: object = None) -> None:
@@ -327,7 +284,7 @@ class Steerer:
             self.content_source if content is None else content, self.style_source if style is None else style,
             size=int(settings["size"]),
             content_layers=(settings["content_layer"],), style_loss=settings["style_loss"],
-            parameterization=settings["parameterization"], **{k: settings[k] for k in _WEIGHTS},
+            parameterization=settings["parameterization"], **{k: settings[k] for k in WEIGHTS},
             **self._problem_options,
         )
 
@@ -380,7 +337,7 @@ class Steerer:
             self._emit("status", "reset to the starting image")
         changes = {k: v for k, v in job.items() if k != "run"}
         settings = {**self.settings, **changes}
-        if any(settings[k] != self.settings[k] for k in _PROBLEM):
+        if any(settings[k] != self.settings[k] for k in PROBLEM):
             self._emit("status", f"building the {settings['size']} px problem...")
             problem = self._build(settings)  # on error the old problem and settings stay
             start = deprocess(problem.init_image(self.init))
@@ -390,7 +347,7 @@ class Steerer:
                 self.image = start.copy() if fresh else resize_image(self.image, start.shape)
             self._emit("image", self.image)
         else:
-            self.problem.set_weights(**{k: settings[k] for k in _WEIGHTS})
+            self.problem.set_weights(**{k: settings[k] for k in WEIGHTS})
             with self._cond:
                 self.settings = settings
         if changes:
@@ -408,7 +365,8 @@ class Steerer:
                 return  # the final repeat of the last evaluation
             self.history.append({**progress.losses, "evaluation": base + progress.evaluation})
             now = time.perf_counter()
-            if progress.evaluation >= 2 and now - state["last"] >= self.preview_interval:
+            eager = progress.evaluation <= 1 + self.eager_previews
+            if progress.evaluation >= 2 and (eager or now - state["last"] >= self.preview_interval):
                 state["last"] = now
                 self._emit("preview", progress)
 

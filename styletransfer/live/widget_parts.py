@@ -1,4 +1,4 @@
-"""Small pieces of the sliders' view: named sliders, buttons, the gallery/upload picker, plain words.
+"""Pieces of the sliders' view: named sliders, buttons, the gallery/upload picker, plain words, the page layout.
 
 Kept apart from :mod:`styletransfer.live.widgets` so that the view itself stays about one idea (wiring
 a :class:`~styletransfer.live.steering.Steerer` to widgets).
@@ -7,11 +7,13 @@ a :class:`~styletransfer.live.steering.Steerer` to widgets).
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable
 
 from ..samples import SAMPLES
 
-__all__ = ["labelled_slider", "push_button", "gallery_picker", "random_banner", "plain_status"]
+__all__ = ["labelled_slider", "log_slider", "push_button", "gallery_picker", "random_banner", "plain_status",
+           "page_layout"]
 
 _LABEL_WIDTH = "150px"
 #: The steerer's status codes in the words a visitor reads.
@@ -102,3 +104,44 @@ def plain_status(state: str, steerer, progress=None) -> str:
     color = "#b00020" if steerer.is_random_weights else "inherit"
     parts.append(f"<span style='color:{color}'>{html.escape(steerer.weights_label)}</span>")
     return " · ".join(parts)
+
+
+def log_slider(W, value: float, low: int, high: int):
+    """A base-10 log slider over decades ``low``..``high`` (widened to hold ``value``), without its own readout."""
+    if value > 0:  # widen the range to include a value given outside it
+        low, high = min(low, math.floor(math.log10(value))), max(high, math.ceil(math.log10(value)))
+    return W.FloatLogSlider(value=max(value, 10.0**low), base=10, min=low, max=high, step=0.1,
+                            readout=False)  # a weight of 0 shows as the minimum; plain readout beside it
+
+
+def page_layout(ex, W, title: str | None):
+    """The whole page of an :class:`~styletransfer.live.widgets.Explorer` ``ex``: images, controls, plot,
+    status; sets ``ex.advanced`` (the toggle that shows the advanced controls)."""
+
+    def card(caption, image, *below):
+        return W.VBox([W.HTML(f"<b>{html.escape(caption)}</b>"), image, *below],
+                      layout=W.Layout(margin="0 12px 8px 0", max_width="100%"))
+
+    wrap = {"flex_flow": "row wrap", "max_width": "100%"}
+    images = W.HBox([card("your photo", ex.content_view, ex.content_picker),
+                     card("the painting", ex.style_view, ex.style_picker),
+                     card("the picture", ex.preview, ex.downloads)], layout=W.Layout(**wrap))
+    ends = W.HBox([W.HTML("photo"), ex.strength, W.HTML("painting")], layout=W.Layout(**wrap))
+    alpha, beta, tv = (W.HBox([getattr(ex, k), ex.readouts[k]]) for k in ("alpha", "beta", "tv"))
+    advanced = W.VBox([alpha, beta, ex.ratio, tv, ex.size, ex.layer, ex.style_loss,
+                       ex.parameterization], layout=W.Layout(display="none"))
+    ex.advanced = W.ToggleButton(value=False, description="advanced: alpha, beta, smoothness, size, layer, loss",
+                                 icon="sliders", layout=W.Layout(width="440px", max_width="100%"),
+                                 style={"text_color": "#1a1a1a"})
+    ex.advanced.observe(lambda change: setattr(advanced.layout, "display", "flex" if change["new"] else "none"),
+                        names="value")
+    controls = W.VBox([ends, ex.live, W.HBox([ex.run_button, ex.stop_button, ex.reset_button],
+                                             layout=W.Layout(**wrap)),
+                       ex.hint, ex.advanced, advanced], layout=W.Layout(width="460px", max_width="100%"))
+    note = W.HTML("<span style='color:#444'>Your picture lives in this page only: download it before you "
+                  "close or reload the page.</span>")
+    parts = [W.HTML(f"<h1 style='font-size:1.5em;margin:0.2em 0'>{html.escape(title)}</h1>")] if title else []
+    parts += [ex.banner, images, W.HBox([controls, ex.plot], layout=W.Layout(**wrap)), ex.message,
+              ex.status, note, ex.heartbeat]
+    parts += [w for w in (ex.names, ex.leave_warning) if w is not None]
+    return W.VBox(parts, layout=W.Layout(max_width="100%"))

@@ -26,6 +26,8 @@ import time
 import weakref
 from collections.abc import Sequence
 
+import numpy as np
+
 from .. import constants as C
 from ..errors import StyleTransferError
 from ..features import layer_name, paper_name
@@ -34,10 +36,19 @@ from ..notebook.plotting import loss_plot_png, plain_number
 from ..samples import as_image
 from ..strength import resolve_strength, strength_of, strength_weights
 from .a11y import accessible_names
+from .page_guard import leave_warning
 from .preview import png_bytes
 from .steering import Steerer
 from .visitor import VisitorFolder, download_links
-from .widget_parts import gallery_picker, labelled_slider, plain_status, push_button, random_banner
+from .widget_parts import (
+    gallery_picker,
+    labelled_slider,
+    log_slider,
+    page_layout,
+    plain_status,
+    push_button,
+    random_banner,
+)
 
 __all__ = ["Explorer", "explore", "SIZES", "CONTENT_LAYERS"]
 
@@ -71,7 +82,9 @@ class Explorer:
 
         self.steerer, self.plot_interval, self._last_plot = steerer, float(plot_interval), -math.inf
         self.page_timeout, self._last_beat, self._syncing, self._changed_idle = page_timeout, None, False, False
-        self._restyling, self.downloads_made = False, 0
+        # "Restyling…" from a slider change until the picture has visibly changed (or the run's first steps are shown).
+        self._restyling, self._restyle_from, self.downloads_made = False, None, 0
+        self._shown = steerer.image  # the picture the page shows
         # The weights as last asked for: the steerer applies them later, in its worker thread.
         self._target = {k: steerer.settings[k] for k in ("content_weight", "style_weight", "tv_weight")}
         self.folder = VisitorFolder()
@@ -80,9 +93,9 @@ class Explorer:
             value=round(strength_of(settings["content_weight"], settings["style_weight"]), 2), min=0, max=1,
             step=0.05, readout_format=".2f"), "style strength", "st-strength")
         self.strength.layout.width, self.strength.style.description_width = "330px", "110px"  # fits between its ends
-        self.alpha = labelled_slider(_log(W, settings["content_weight"], -3, 3), "alpha (content weight)", "st-alpha")
-        self.beta = labelled_slider(_log(W, settings["style_weight"], -2, 5), "beta (style weight)", "st-beta")
-        self.tv = labelled_slider(_log(W, settings["tv_weight"], -5, 0), "TV (smoothness)", "st-tv")
+        self.alpha = labelled_slider(log_slider(W, settings["content_weight"], -3, 3), "alpha (content weight)", "st-alpha")
+        self.beta = labelled_slider(log_slider(W, settings["style_weight"], -2, 5), "beta (style weight)", "st-beta")
+        self.tv = labelled_slider(log_slider(W, settings["tv_weight"], -5, 0), "TV (smoothness)", "st-tv")
         self.ratio = W.HTML()
         self.readouts = {key: W.HTML(layout=W.Layout(width="80px")) for key in ("alpha", "beta", "tv")}
         size_options = sorted({*sizes, int(settings["size"])})
@@ -104,7 +117,7 @@ class Explorer:
         box = {"width": f"{image_width}px", "max_width": "100%", "object_fit": "contain"}
         self.content_view = W.Image(layout=W.Layout(**box))
         self.style_view = W.Image(layout=W.Layout(**box))
-        self.preview = W.Image(value=png_bytes(steerer.image), layout=W.Layout(**box))
+        self.preview = W.Image(value=png_bytes(self._shown), layout=W.Layout(**box))
         for view, cls in ((self.content_view, "st-content"), (self.style_view, "st-style"), (self.preview, "st-preview")):
             view.add_class(cls)
         self._thumbnail_size = image_width * 2  # sharp on high-density screens, small in the notebook file
@@ -119,6 +132,7 @@ class Explorer:
         self.banner = W.HTML(random_banner(steerer))
         self.heartbeat = W.Play(interval=C.APP_HEARTBEAT_MS, max=10**9, layout=W.Layout(display="none"))
         self.heartbeat.observe(self._beat, names="value")
+        self.leave_warning = leave_warning()  # armed while there is a picture to lose
         self.names = accessible_names({
             "st-strength": {"label": "style strength, photo 0 to painting 1"}, "st-alpha": {"label": "alpha, content weight"},
             "st-beta": {"label": "beta, style weight"}, "st-tv": {"label": "total-variation weight, smoothness"},
@@ -142,36 +156,8 @@ class Explorer:
         self._update_readouts()
         self._show_status(steerer.status)
         self._sync_buttons(running=steerer.running)
-        self.widget = self._layout(W, title)
+        self.widget = page_layout(self, W, title)
         _OPEN.add(self)
-
-    def _layout(self, W, title):
-        def card(caption, image, *below):
-            return W.VBox([W.HTML(f"<b>{html.escape(caption)}</b>"), image, *below],
-                          layout=W.Layout(margin="0 12px 8px 0", max_width="100%"))
-
-        wrap = {"flex_flow": "row wrap", "max_width": "100%"}
-        images = W.HBox([card("your photo", self.content_view, self.content_picker),
-                         card("the painting", self.style_view, self.style_picker),
-                         card("the picture", self.preview, self.downloads)], layout=W.Layout(**wrap))
-        ends = W.HBox([W.HTML("photo"), self.strength, W.HTML("painting")], layout=W.Layout(**wrap))
-        alpha, beta, tv = (W.HBox([getattr(self, k), self.readouts[k]]) for k in ("alpha", "beta", "tv"))
-        advanced = W.VBox([alpha, beta, self.ratio, tv, self.size, self.layer, self.style_loss,
-                             self.parameterization], layout=W.Layout(display="none"))
-        self.advanced = W.ToggleButton(value=False, description="advanced: alpha, beta, smoothness, size, layer, loss",
-                                       icon="sliders", layout=W.Layout(width="440px", max_width="100%"),
-                                       style={"text_color": "#1a1a1a"})
-        self.advanced.observe(lambda change: setattr(advanced.layout, "display", "flex" if change["new"] else "none"),
-                              names="value")
-        controls = W.VBox([ends, self.live, W.HBox([self.run_button, self.stop_button, self.reset_button],
-                                                    layout=W.Layout(**wrap)),
-                           self.hint, self.advanced, advanced], layout=W.Layout(width="460px", max_width="100%"))
-        note = W.HTML("<span style='color:#444'>Your picture lives in this page only: download it before you "
-                      "close or reload the page.</span>")
-        parts = [W.HTML(f"<h1 style='font-size:1.5em;margin:0.2em 0'>{html.escape(title)}</h1>")] if title else []
-        parts += [self.banner, images, W.HBox([controls, self.plot], layout=W.Layout(**wrap)), self.message,
-                  self.status, note, self.heartbeat]
-        return W.VBox(parts + ([self.names] if self.names is not None else []), layout=W.Layout(max_width="100%"))
 
     # -- display -------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs):
@@ -191,7 +177,7 @@ class Explorer:
     # -- actions (kernel thread) -----------------------------------------------------------------
     def _act(self, action) -> None:
         self._start_heartbeat()
-        self._changed_idle = False
+        self._changed_idle = self._restyling = False
         action()
         self._sync_buttons(running=self.steerer.running)
 
@@ -213,6 +199,7 @@ class Explorer:
             return
         self._target.update({k: v for k, v in changes.items() if k in self._target})
         self._restyling = self.steerer.run_on_change
+        self._restyle_from = self._shown
         self._changed_idle = not self.steerer.run_on_change
         self._update_readouts()
         self._show_status("restyling" if self._restyling else "changed")
@@ -297,14 +284,16 @@ class Explorer:
             if self.page_gone():
                 steerer.stop()  # nobody is watching: free the CPU for the other visitors
                 return
-            self._restyling = False
-            self.preview.value = png_bytes(payload.image)
+            self._restyling = self._restyling and not self._visibly_changed(payload)
+            self._show(payload.image)
+            self._arm_leave_warning()
             self._show_status("running", payload)
             if time.perf_counter() - self._last_plot >= self.plot_interval:
                 self._redraw_plot()
         elif event in ("done", "image"):
             self._restyling = False
-            self.preview.value = png_bytes(steerer.image)
+            self._show(steerer.image)
+            self._arm_leave_warning()
             self._redraw_plot()
             self._refresh_downloads()
             if event == "image":
@@ -315,6 +304,25 @@ class Explorer:
         busy = event == "preview" or (event == "status" and str(payload) == "running") or (
             event == "status" and str(payload).startswith(("building", "preparing")))
         self._sync_buttons(running=busy)
+
+    def _arm_leave_warning(self) -> None:
+        if self.leave_warning is not None:
+            self.leave_warning.armed = self.steerer.evaluations > 0
+
+    def _show(self, image) -> None:
+        self._shown = image
+        self.preview.value = png_bytes(image)
+
+    def _visibly_changed(self, progress) -> bool:
+        """True once a preview differs visibly from the picture shown at the slider change, or after
+        the run's eagerly previewed first steps (a small change may never reach the yardstick)."""
+        if progress.evaluation > 1 + self.steerer.eager_previews or self._restyle_from is None:
+            return True
+        before = self._restyle_from
+        if before.shape != progress.image.shape:
+            return True
+        change = np.abs(progress.image.astype(np.float32) - before.astype(np.float32)).mean()
+        return bool(change >= C.LIVE_VISIBLE_CHANGE)
 
     def _refresh_downloads(self) -> None:
         self.downloads_made += 1
@@ -344,13 +352,6 @@ class Explorer:
     def _show_hint(self) -> None:
         self.hint.value = ("<span style='color:#8a3b00'>Settings changed: press <b>Run</b> to restyle.</span>"
                            if self._changed_idle else "")
-
-
-def _log(W, value: float, low: int, high: int):
-    if value > 0:  # widen the range to include a value given outside it
-        low, high = min(low, math.floor(math.log10(value))), max(high, math.ceil(math.log10(value)))
-    return W.FloatLogSlider(value=max(value, 10.0**low), base=10, min=low, max=high, step=0.1,
-                            readout=False)  # a weight of 0 shows as the minimum; plain readout beside it
 
 
 def explore(content: ImageLike = "chelsea", style: ImageLike = "starry_night", *, size: int = C.LIVE_SIZE,
