@@ -23,7 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_support import CHROMIUM_ARGS, START_TIMEOUT, serve_voila, terminate  # noqa: E402
+from browser_support import (  # noqa: E402
+    CHROMIUM_ARGS,
+    START_TIMEOUT,
+    press_strength,
+    serve_voila,
+    terminate,
+    wait_for_status,
+)
 from helpers import find_chromium  # noqa: E402
 
 __all__ = ["browser_latency"]
@@ -81,9 +88,8 @@ class _Tab:
         self.status = self.page.locator(".st-status")
         self.status.wait_for(timeout=START_TIMEOUT * 1000)
 
-    def wait_status(self, text: str, timeout: float = START_TIMEOUT) -> None:
-        self.page.wait_for_function("([el, t]) => el.innerText.includes(t)",
-                                    arg=[self.status.element_handle(), text], timeout=timeout * 1000)
+    def wait_status(self, text: str) -> None:
+        wait_for_status(self.page, text)
 
     def stop(self) -> None:
         self.page.get_by_role("button", name="Stop").click()
@@ -97,10 +103,7 @@ class _Tab:
 
     def change(self, presses: int, visible: float, timeout: float) -> dict:
         self.page.evaluate(TIMER, [visible])
-        handle = self.page.locator(".st-strength [role=slider]")
-        handle.focus()
-        for _ in range(abs(presses)):
-            handle.press("ArrowRight" if presses > 0 else "ArrowLeft")
+        press_strength(self.page, presses)
         try:
             self.page.wait_for_function("() => window.__stBench.armed.visible != null", timeout=timeout * 1000)
         except Exception:  # noqa: BLE001 - playwright's TimeoutError: reported as n/a
@@ -114,7 +117,10 @@ class _Tab:
 
 def browser_latency(roots: Sequence[tuple[str, Path]], *, repeats: int, warm_steps: int, visible: float,
                     quick: bool = False, timeout: float = 60.0) -> dict:
-    """Serve the app from each ``(label, checkout)`` and time slider changes in Chromium (see module)."""
+    """Serve the app from each ``(label, checkout)`` and time slider changes in Chromium (see module).
+
+    ``quick``: the app's quick mode (64 px) instead of its 256 px, for a check that this works.
+    """
     from playwright.sync_api import sync_playwright
 
     chromium, why = find_chromium(install=False)
@@ -143,7 +149,8 @@ def browser_latency(roots: Sequence[tuple[str, Path]], *, repeats: int, warm_ste
         for _, process, _, log in servers:
             terminate(process)
             log.close()
-    return {"rows": rows, "repeats": repeats, "warm_steps": warm_steps, "load": os.getloadavg()}
+    return {"rows": rows, "repeats": repeats, "warm_steps": warm_steps, "load": os.getloadavg(),
+            "size": 64 if quick else 256}
 
 
 def browser_markdown(m: dict, *, goal: float, visible: float) -> str:
@@ -162,7 +169,7 @@ def browser_markdown(m: dict, *, goal: float, visible: float) -> str:
         lines.append(f"| {label} | {cell(median(rows, 'first'))} | {cell(vis)} | "
                      f"{sum(r['visible'] is not None for r in rows)}/{len(rows)} | "
                      f"{'ok' if vis is not None and vis <= goal else 'over'} |")
-    lines += ["", f"- in the browser (Voila + headless Chromium), 256 px app; medians of {m['repeats']} changes per "
+    lines += ["", f"- in the browser (Voila + headless Chromium), {m['size']} px app; medians of {m['repeats']} changes per "
               f"checkout, taken in turn; each change = 4 key presses on the style strength slider, timed from the "
               f"last press (includes the debounce, the kernel round trip and PNG decoding); {m['warm_steps']} "
               f"steps painted before the first change; load average at the end "

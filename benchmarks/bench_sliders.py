@@ -65,7 +65,7 @@ class PreviewClock:
                           "start": time.perf_counter(), "first": None, "visible": None}
 
     def __call__(self, event, steerer, payload) -> None:
-        if event != "preview":
+        if event not in ("preview", "sketch"):  # a sketch is a picture the visitor sees too
             return
         with self.cond:
             armed = self.armed
@@ -129,7 +129,10 @@ def cold_restart(steerer) -> float:
     return time.perf_counter() - start
 
 
-def measure(size: int, repeats: int, warm_evals: int, first_steps: Sequence[float | None] = (None,)) -> dict:
+def measure(size: int, repeats: int, warm_evals: int, first_steps: Sequence[float | None] = (None,),
+            sketches: Sequence[int | None] = (None,)) -> dict:
+    import itertools
+
     from styletransfer.live.steering import Steerer
 
     steerer = Steerer("chelsea", "starry_night", size=size, weights="random", evals_per_run=10**6, max_size=size)
@@ -140,22 +143,31 @@ def measure(size: int, repeats: int, warm_evals: int, first_steps: Sequence[floa
         steerer.start()  # compile and get some style in, as after the first Run press
         steerer.wait_idle(TIMEOUT)
         steerer.evals_per_run = 10**6
-        default = steerer.first_step
-        steps = [default if step is None else step for step in first_steps]
-        label = (lambda mode, step: mode) if len(steps) == 1 else (lambda mode, step: f"{mode}, first step {step}")
-        rows, per_eval, cold = {label(m, st): [] for st in steps for m in ("idle", "running")}, [], []
+        default = {"first_step": steerer.first_step, "sketch_evals": steerer.sketch_evals}
+        options = {"first_step": [default["first_step"] if v is None else v for v in first_steps],
+                   "sketch_evals": [default["sketch_evals"] if v is None else v for v in sketches]}
+        variants = [dict(zip(options, values)) for values in itertools.product(*options.values())]
+        names = {"first_step": "first step", "sketch_evals": "sketch evaluations"}
+
+        def label(mode: str, variant: dict) -> str:
+            return ", ".join([mode] + [f"{names[k]} {v}" for k, v in variant.items() if len(options[k]) > 1])
+
+        rows, per_eval, cold = {label(m, v): [] for v in variants for m in ("idle", "running")}, [], []
         for i in range(repeats):  # interleaved, so that a change in machine load hits all alike
             factor = 10.0 if i % 2 == 0 else 0.1
-            for step in steps:
-                steerer.first_step = step
+            for variant in variants:
+                for key, value in variant.items():
+                    setattr(steerer, key, value)
                 for mode in ("idle", "running"):
-                    rows[label(mode, step)].append(change_latency(steerer, clock, factor, running=mode == "running"))
-            steerer.first_step = default
+                    rows[label(mode, variant)].append(change_latency(steerer, clock, factor, running=mode == "running"))
+            for key, value in default.items():
+                setattr(steerer, key, value)
             per_eval.append(evaluation_seconds(steerer.problem, 3))
             cold.append(cold_restart(steerer))
         return {"size": size, "shape": steerer.problem.shape[1:3], "rows": rows, "repeats": repeats,
                 "per_eval": statistics.median(per_eval), "cold": statistics.median(cold),
-                "debounce": steerer.debounce, "first_step": steerer.first_step, "label": steerer.weights_label}
+                "debounce": steerer.debounce, "first_step": steerer.first_step, "sketch_evals": steerer.sketch_evals,
+                "label": steerer.weights_label}
     finally:
         steerer.close()
 
@@ -182,7 +194,8 @@ def markdown(m: dict) -> str:
         "",
         f"- image {m['shape'][1]}x{m['shape'][0]} px; medians of {m['repeats']} changes per mode "
         f"(β × 10 and ÷ 10 alternately); times include the {m['debounce']:.1f} s debounce; "
-        f"L-BFGS first step {m['first_step']} grey levels RMS (the app's), unless the row says otherwise",
+        f"L-BFGS first step {m['first_step']} grey levels RMS and a half-size sketch of {m['sketch_evals']} "
+        "evaluations after each change (the app's), unless the row says otherwise",
         f"- baselines, interleaved in the same run: one loss-and-gradient evaluation {m['per_eval']:.3f} s; "
         f"cold restart (new problem + run from the content image to its first preview) {m['cold']:.2f} s",
         f"- weights: {m['label']} (timing does not depend on the weight values)",
@@ -202,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warm-evals", type=int, default=20, help="evaluations before the first change")
     parser.add_argument("--first-steps", type=lambda t: [float(v) for v in t.split(",")], default=[None],
                         metavar="S1,S2", help="compare L-BFGS first steps (grey levels RMS), interleaved")
+    parser.add_argument("--sketch-evals", type=lambda t: [int(v) for v in t.split(",")], default=[None],
+                        metavar="N1,N2", help="compare quick half-size sketches of N evaluations (0: none), interleaved")
     parser.add_argument("--browser", action="store_true", help="time slider changes in the app in headless Chromium")
     parser.add_argument("--baseline", type=Path, help="with --browser: also serve the app from this checkout, in turn")
     parser.add_argument("--append", action="store_true", help=f"also record the results in {RESULTS.name}")
@@ -220,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                    quick=args.size != GOAL_SIZE)
         text = browser_markdown(measured, goal=GOAL_SECONDS, visible=VISIBLE)
     else:
-        text = markdown(measure(args.size, args.repeats, args.warm_evals, args.first_steps))
+        text = markdown(measure(args.size, args.repeats, args.warm_evals, args.first_steps, args.sketch_evals))
     print(text)
     if args.append:
         append_results(text, header, args.results)

@@ -64,6 +64,9 @@ __all__ = [
     "LIVE_DEBOUNCE",
     "LIVE_EAGER_PREVIEWS",
     "LIVE_VISIBLE_CHANGE",
+    "LIVE_SKETCH_EVALS",
+    "LIVE_SKETCH_SCALE",
+    "LIVE_SKETCH_MIN_SIZE",
     "RECORD_BYTES_BASE",
     "RECORD_BYTES_PER_EVALUATION",
     "ESTIMATE_BASE_BYTES",
@@ -294,6 +297,15 @@ LIVE_EAGER_PREVIEWS: int = 6
 #: Mean change, in grey levels, that counts as a visible change of the picture (issue 14's yardstick):
 #: the app says "Restyling…" after a slider change until its picture has changed this much.
 LIVE_VISIBLE_CHANGE: float = 5.0
+#: Evaluations of the quick sketch after a weights change: the same problem at LIVE_SKETCH_SCALE times
+#: the size (about a quarter of the cost per evaluation), its change laid over the picture, before the
+#: full-size run continues from there. After a restart L-BFGS needs about 5 evaluations to move the
+#: picture visibly (benchmarks/RESULTS.md); at half size they cost about 1.5 full-size ones.
+LIVE_SKETCH_EVALS: int = 6
+#: Size of the quick sketch relative to the picture's.
+LIVE_SKETCH_SCALE: float = 0.5
+#: Smallest picture size (long side, px) that gets a quick sketch (smaller ones are quick already).
+LIVE_SKETCH_MIN_SIZE: int = 128
 #: Seconds without data after which a download (weights, samples) gives up.
 DOWNLOAD_TIMEOUT: float = 60.0
 

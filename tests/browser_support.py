@@ -13,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["CHROMIUM_ARGS", "START_TIMEOUT", "free_port", "wait_for_port", "terminate", "serve_voila", "PIXEL_SUM"]
+__all__ = ["CHROMIUM_ARGS", "START_TIMEOUT", "free_port", "wait_for_port", "terminate", "serve_voila", "PIXEL_SUM",
+           "press_strength", "wait_for_status"]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -89,3 +90,17 @@ def serve_voila(notebook: Path, *, cwd: Path, log, env: dict[str, str], options:
         terminate(process)
         raise
     return process, f"http://127.0.0.1:{port}/"
+
+
+def press_strength(page, presses: int) -> None:
+    """Move the app's style strength slider by ``presses`` key presses (right if positive, left if not)."""
+    handle = page.locator(".st-strength [role=slider]")
+    handle.focus()
+    for _ in range(abs(presses)):
+        handle.press("ArrowRight" if presses > 0 else "ArrowLeft")
+
+
+def wait_for_status(page, text: str, timeout: float = START_TIMEOUT) -> None:
+    """Wait until the app's status line contains ``text``."""
+    page.wait_for_function("([el, t]) => el.innerText.includes(t)",
+                           arg=[page.locator(".st-status").element_handle(), text], timeout=timeout * 1000)

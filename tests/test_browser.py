@@ -31,9 +31,11 @@ from browser_support import (
     PIXEL_SUM,
     START_TIMEOUT,
     free_port,
+    press_strength,
     serve_voila,
     terminate,
     wait_for_port,
+    wait_for_status,
 )
 from PIL import Image
 
@@ -121,17 +123,13 @@ class App:
         return self.page.locator(".st-status").inner_text()
 
     def wait_status(self, text: str, timeout: float = START_TIMEOUT) -> None:
-        self.page.wait_for_function("([el, t]) => el.innerText.includes(t)",
-                                    arg=[self.page.locator(".st-status").element_handle(), text], timeout=timeout * 1000)
+        wait_for_status(self.page, text, timeout)
 
     def pixels(self) -> int:
         return self.preview.evaluate(PIXEL_SUM)
 
     def move_strength(self, presses: int) -> None:
-        handle = self.page.locator(".st-strength [role=slider]")
-        handle.focus()
-        for _ in range(abs(presses)):
-            handle.press("ArrowRight" if presses > 0 else "ArrowLeft")
+        press_strength(self.page, presses)
 
     def run_to_done(self) -> None:
         self.page.get_by_role("button", name="Run").click()
@@ -316,7 +314,7 @@ def test_jupyterlab_notebook_explore_widget_works_after_run_all(browser, tmp_pat
     shutil.copytree(ROOT / "notebooks", folder)  # Lab autosaves outputs: keep them out of the repository
     port = free_port()
     env = dict(os.environ, STYLETRANSFER_QUICK="1", STYLETRANSFER_OFFLINE="1", PYTHONUNBUFFERED="1")
-    console = []
+    console, times, began = [], {}, time.monotonic()
     ARTIFACTS.mkdir(exist_ok=True)
     with open(ARTIFACTS / "jupyterlab.log", "w") as log:
         process = subprocess.Popen(
@@ -333,9 +331,11 @@ def test_jupyterlab_notebook_explore_widget_works_after_run_all(browser, tmp_pat
             page.on("pageerror", lambda e: console.append(f"page error: {e}"))
             page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook.name}", timeout=START_TIMEOUT * 1000)
             page.wait_for_function(LAB_KERNEL_READY, timeout=START_TIMEOUT * 1000)
+            times["server, page and kernel ready"] = time.monotonic() - began
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
             outcome = page.wait_for_function(LAB_RUN_ALL_DONE, timeout=4 * START_TIMEOUT * 1000).json_value()
             assert outcome == "done", f"Run All in JupyterLab: {outcome}"
+            times["Run All"] = time.monotonic() - began - sum(times.values())
             strength = page.locator(".st-strength [role=slider]")
             status = page.locator(".st-status")
             assert strength.count() == 1 and status.count() == 1, "one explore widget, drawn by the widget manager"
@@ -349,8 +349,12 @@ def test_jupyterlab_notebook_explore_widget_works_after_run_all(browser, tmp_pat
                 strength.press("ArrowRight")
             page.wait_for_function("([el, n]) => /Done/.test(el.innerText) && +/step (\\d+)/.exec(el.innerText)[1] > n",
                                    arg=[status.element_handle(), steps], timeout=START_TIMEOUT * 1000)
+            times["steering"] = time.monotonic() - began - sum(times.values())
             status.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "jupyterlab_explore.png"))
+            load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+            (ARTIFACTS / "jupyterlab_times.txt").write_text(
+                "".join(f"{k}: {v:.1f} s\n" for k, v in times.items()) + f"load average at the end: {load}\n")
         except Exception:
             if context is not None:
                 for page in context.pages:

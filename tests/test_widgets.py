@@ -448,3 +448,35 @@ def test_first_steps_after_a_change_are_all_previewed_and_restyling_lasts_until_
         reached = reached or change >= LIVE_VISIBLE_CHANGE
         assert restyling == (not reached), (evaluation, restyling, change)
     assert "Restyling" not in ex.status.value and "Done" in ex.status.value
+
+
+def test_a_weights_change_first_paints_a_half_size_sketch_then_continues_from_it(make, spy, monkeypatch, tmp_path):
+    from styletransfer import constants
+
+    monkeypatch.setattr(constants, "LIVE_SKETCH_MIN_SIZE", 32)  # the app sketches from 128 px; tiny here
+    ex = make(size=48, sketch_evals=3)
+    run_once(ex)
+    assert len(spy.problems) == 1 and len(spy.calls) == 1, "Run paints at full size at once"
+    sketches = []
+    ex.steerer.subscribe(lambda event, steerer, payload: sketches.append(payload) if event == "sketch" else None)
+    before = ex.steerer.image.copy()
+    ex.strength.value = 0.9
+    assert ex.steerer.wait_idle(TIMEOUT)
+    full, sketcher = spy.problems
+    sketch_call, main_call = spy.calls[1:]
+    assert sketch_call["problem"] is sketcher and main_call["problem"] is full
+    assert sketcher.shape[1:3] == (round(full.shape[1] / 2), 24), "the sketch is the same problem at half size"
+    assert sketch_call["style_weight"] == pytest.approx(ex.steerer.settings["style_weight"], rel=1e-6)
+    assert [p.evaluation for p in sketches] == [2, 3] and all(p.image.shape == before.shape for p in sketches)
+    small = resize_image(before, sketcher.shape[1:])
+    laid_over = before.astype(int) + resize_image(sketch_call["result"].image, before.shape) - resize_image(small, before.shape)
+    assert np.array_equal(sketch_call["init"], small), "the sketch starts from the picture, made small"
+    assert np.array_equal(main_call["init"], np.clip(laid_over, 0, 255).astype(np.uint8)), \
+        "the full-size run continues from the picture with the sketch's change laid over it"
+    assert not np.array_equal(main_call["init"], before)
+    assert ex.steerer.sketch_evaluations == 3 and ex.steerer.evaluations == 4 + 4, "sketches are not in the history"
+    _, record = ex.steerer.save(tmp_path / "sketched.png")
+    assert json.loads(record.read_text())["steering"]["sketch_evaluations"] == 3, "the record says so"
+    ex.strength.value = 0.3
+    assert ex.steerer.wait_idle(TIMEOUT)
+    assert len(spy.problems) == 2 and len(spy.calls) == 5, "the next change reuses the sketch's problem"

@@ -34,8 +34,12 @@ def _make_folder(path: Path) -> None:
 
 def save_session(path: str | os.PathLike, *, image: np.ndarray, settings: dict, problem, history: list[dict],
                  markers: list[tuple[int, dict]], last_result, elapsed: float, init: str, evals_per_run: int,
-                 runs: int) -> tuple[Path, Path]:
-    """Write ``image`` to ``path`` (``.png``) and the session's record beside it (``.json``)."""
+                 runs: int, sketch_evaluations: int = 0) -> tuple[Path, Path]:
+    """Write ``image`` to ``path`` (``.png``) and the session's record beside it (``.json``).
+
+    ``sketch_evaluations`` counts the evaluations of the quick half-size sketches after changes
+    (not in ``history``, which holds the full-size problem's evaluations only).
+    """
     path = Path(path).expanduser()
     if path.suffix.lower() != ".png":
         raise ParameterError(f"save path must end in .png, got {path.name!r}")
@@ -51,5 +55,6 @@ def save_session(path: str | os.PathLike, *, image: np.ndarray, settings: dict, 
                   "style_layers": list(problem.style_layers), "pooling": problem.pooling}
     return save_result(
         path, result, parameters, content=problem.content_image, style=problem.style_image, weights=problem.spec,
-        extra={"steering": {"runs": runs, "changes": [{"from_evaluation": e, **w} for e, w in markers]}},
+        extra={"steering": {"runs": runs, "sketch_evaluations": sketch_evaluations,
+                            "changes": [{"from_evaluation": e, **w} for e, w in markers]}},
     )

@@ -11,11 +11,14 @@ so nothing is recompiled. A change of image size or content layer needs a new
 Listeners registered with :meth:`Steerer.subscribe` are called *from the worker thread* with
 ``(event, steerer, payload)``: ``"preview"`` (a :class:`~styletransfer.optimize.Progress`),
 ``"status"`` (a short text), ``"image"`` (the current image changed outside a run: Reset or a
-new size) and ``"done"`` (a :class:`~styletransfer.optimize.Result`).
+new size), ``"sketch"`` (a :class:`~styletransfer.optimize.Progress` of the quick half-size sketch
+after a weights change, its image the picture with the sketch's change laid over it) and ``"done"``
+(a :class:`~styletransfer.optimize.Result`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -75,6 +78,11 @@ class Steerer:
         Largest size offered; the source images are kept at this size.
     run_on_change : bool
         Restart automatically after a change (the live mode); else only Run starts a run.
+    sketch_evals : int
+        After a change of weights only, first run this many evaluations of the same problem at
+        half the size (``LIVE_SKETCH_SCALE``; about a quarter of the cost each), previewed as
+        ``"sketch"`` events with their change laid over the picture, then continue at full size
+        from there. 0: no sketch. Only for sizes of at least ``LIVE_SKETCH_MIN_SIZE``.
     first_step : float or None
         RMS size in grey levels of L-BFGS's first step after each (re)start, so the first
         preview already shows the change (``lbfgs_first_step`` of
@@ -93,11 +101,14 @@ class Steerer:
         preview_interval: float = C.LIVE_PREVIEW_INTERVAL, eager_previews: int = C.LIVE_EAGER_PREVIEWS,
         debounce: float = C.LIVE_DEBOUNCE,
         max_size: int = C.LIVE_MAX_SIZE, run_on_change: bool = True,
-        first_step: float | None = C.LIVE_FIRST_STEP,
+        first_step: float | None = C.LIVE_FIRST_STEP, sketch_evals: int = C.LIVE_SKETCH_EVALS,
         problem_factory: Callable[..., StyleTransfer] | None = None, **problem_options,
     ) -> None:
         whole_number("evals_per_run", evals_per_run, 1)
         self.eager_previews = whole_number("eager_previews", eager_previews, 0)
+        self.sketch_evals = whole_number("sketch_evals", sketch_evals, 0)
+        self.sketch_evaluations = 0  # evaluations spent on sketches (not in the history: another size)
+        self._sketcher, self._sketch_key = None, None
         self.max_size = max(max_size, size)
         check_fits(content, style, size=self.max_size, content_layers=[content_layer],
                    style_layers=problem_options.get("style_layers"))  # the largest size the sliders offer
@@ -267,7 +278,8 @@ class Steerer:
             history, markers, last = list(self.history), list(self.markers), self.last_result
         return save_session(path, image=image, settings=settings, problem=problem, history=history,
                             markers=markers, last_result=last, elapsed=self.elapsed, init=self.init,
-                            evals_per_run=self.evals_per_run, runs=self.runs)
+                            evals_per_run=self.evals_per_run, runs=self.runs,
+                            sketch_evaluations=self.sketch_evaluations)
 
     # -- worker thread ----------------------------------------------------------------------
     def _emit(self, event: str, payload: object = None) -> None:
@@ -306,9 +318,9 @@ class Steerer:
     def _loop(self) -> None:
         while (job := self._next_job()) is not None:
             try:
-                self._apply(job)
+                weights_only = self._apply(job)
                 if job["run"]:
-                    self._run(self._cancel)
+                    self._run(self._cancel, sketch=weights_only)
                 else:
                     self._emit("status", "stopped" if self.last_result is not None else "ready")
             except Exception as exc:  # noqa: BLE001 - keep the worker alive and show the error
@@ -318,7 +330,8 @@ class Steerer:
                     self._busy = False
                     self._cond.notify_all()
 
-    def _apply(self, job: dict) -> None:
+    def _apply(self, job: dict) -> bool:
+        """Apply a job's changes; True when only weights changed (the same problem goes on)."""
         images = job.pop("images", None)
         if images:
             self._emit("status", "preparing the new pictures...")
@@ -328,8 +341,10 @@ class Steerer:
                 self.content_source = images.get("content", self.content_source)
                 self.style_source = images.get("style", self.style_source)
                 self.problem, self.start_image = problem, start
+            self._sketch_key = None  # the sketch's problem has the old pictures
             job["reset"] = True
-        if job.pop("reset", False):
+        reset = job.pop("reset", False)
+        if reset:
             self.image, self.history, self.last_result = self.start_image.copy(), [], None
             self.elapsed = 0.0
             self.markers = [(0, dict(self.settings))]
@@ -337,7 +352,8 @@ class Steerer:
             self._emit("status", "reset to the starting image")
         changes = {k: v for k, v in job.items() if k != "run"}
         settings = {**self.settings, **changes}
-        if any(settings[k] != self.settings[k] for k in PROBLEM):
+        rebuild = any(settings[k] != self.settings[k] for k in PROBLEM)
+        if rebuild:
             self._emit("status", f"building the {settings['size']} px problem...")
             problem = self._build(settings)  # on error the old problem and settings stay
             start = deprocess(problem.init_image(self.init))
@@ -354,11 +370,42 @@ class Steerer:
             if self.markers and self.markers[-1][0] == self.evaluations:
                 self.markers.pop()
             self.markers.append((self.evaluations, dict(self.settings)))
+        return bool(changes) and not rebuild and not reset
 
-    def _run(self, cancel: threading.Event) -> None:
+    def _sketch(self, cancel: threading.Event) -> None:
+        """The quick half-size sketch after a weights change (see ``sketch_evals``): sets ``image``."""
+        key = tuple(self.settings[k] for k in PROBLEM)
+        if self._sketch_key != key:
+            size = max(C.MIN_IMAGE_SIDE, round(self.settings["size"] * C.LIVE_SKETCH_SCALE))
+            self._sketcher, self._sketch_key = self._build({**self.settings, "size": size}), key
+        sketcher, start = self._sketcher, self.image
+        sketcher.set_weights(**{k: self.settings[k] for k in WEIGHTS})
+        small = resize_image(start, sketcher.shape[1:])
+        base = resize_image(small, start.shape).astype(np.int16)
+
+        def laid_over(image: np.ndarray) -> np.ndarray:
+            return np.clip(start.astype(np.int16) + resize_image(image, start.shape) - base, 0, 255).astype(np.uint8)
+
+        shown = [1]  # evaluation 1 is the starting image itself
+
+        def on_progress(progress) -> None:
+            if progress.evaluation > shown[0]:  # not the final repeat of the last evaluation
+                shown[0] = progress.evaluation
+                self._emit("sketch", dataclasses.replace(progress, image=laid_over(progress.image)))
+
+        result = sketcher.run(init=small, max_evals=self.sketch_evals, callback=on_progress, callback_every=1,
+                              progress=False, stop_event=cancel, lbfgs_first_step=self.first_step)
+        self.sketch_evaluations += result.evaluations
+        if result.evaluations > 1:
+            with self._cond:
+                self.image = laid_over(result.image)
+
+    def _run(self, cancel: threading.Event, *, sketch: bool = False) -> None:
         base, state = self.evaluations, {"last": -np.inf}
         self.runs += 1
         self._emit("status", "running")
+        if sketch and self.sketch_evals and self.settings["size"] >= C.LIVE_SKETCH_MIN_SIZE:
+            self._sketch(cancel)
 
         def on_progress(progress) -> None:
             if progress.evaluation <= len(self.history) - base:

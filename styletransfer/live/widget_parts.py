@@ -19,6 +19,7 @@ _LABEL_WIDTH = "150px"
 #: The steerer's status codes in the words a visitor reads.
 _WORDS = {
     "restyling": "Restyling…",
+    "sketching": "Restyling… (a quick sketch at half size first)",
     "changed": "Settings changed",
     "running": "Painting",
     "ready": "Ready: press Run, or move the style strength slider",

@@ -280,7 +280,11 @@ class Explorer:
 
     # -- from the worker thread ------------------------------------------------------------------
     def _on_event(self, event: str, steerer: Steerer, payload) -> None:
-        if event == "preview":
+        if event == "sketch":  # the quick half-size sketch: a picture, not yet a step of this run
+            self._restyling = self._restyling and not self._visibly_changed(payload)
+            self._show(payload.image)
+            self._show_status("sketching")
+        elif event == "preview":
             if self.page_gone():
                 steerer.stop()  # nobody is watching: free the CPU for the other visitors
                 return
@@ -301,7 +305,7 @@ class Explorer:
         elif event == "status":
             self._show_status(str(payload))
         # Stop makes sense while the worker paints or prepares; statuses like "ready" come last in a job.
-        busy = event == "preview" or (event == "status" and str(payload) == "running") or (
+        busy = event in ("preview", "sketch") or (event == "status" and str(payload) == "running") or (
             event == "status" and str(payload).startswith(("building", "preparing")))
         self._sync_buttons(running=busy)
 
