@@ -18,7 +18,6 @@ after a weights change, its image the picture with the sketch's change laid over
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import time
@@ -39,6 +38,7 @@ from ..samples import as_image
 from ..transfer import StyleTransfer, check_weight
 from .session_record import save_session
 from .settings import PROBLEM, WEIGHTS, at_most, check_changes
+from .sketch import sketch
 
 __all__ = ["Steerer"]
 
@@ -373,39 +373,22 @@ class Steerer:
         return bool(changes) and not rebuild and not reset
 
     def _sketch(self, cancel: threading.Event) -> None:
-        """The quick half-size sketch after a weights change (see ``sketch_evals``): sets ``image``."""
+        """The quick half-size sketch after a weights change (:mod:`.sketch`): sets ``image``."""
         key = tuple(self.settings[k] for k in PROBLEM)
         if self._sketch_key != key:
             size = max(C.MIN_IMAGE_SIDE, round(self.settings["size"] * C.LIVE_SKETCH_SCALE))
             self._sketcher, self._sketch_key = self._build({**self.settings, "size": size}), key
-        sketcher, start = self._sketcher, self.image
-        sketcher.set_weights(**{k: self.settings[k] for k in WEIGHTS})
-        small = resize_image(start, sketcher.shape[1:])
-        base = resize_image(small, start.shape).astype(np.int16)
-
-        def laid_over(image: np.ndarray) -> np.ndarray:
-            return np.clip(start.astype(np.int16) + resize_image(image, start.shape) - base, 0, 255).astype(np.uint8)
-
-        shown = [1]  # evaluation 1 is the starting image itself
-
-        def on_progress(progress) -> None:
-            if progress.evaluation > shown[0]:  # not the final repeat of the last evaluation
-                shown[0] = progress.evaluation
-                self._emit("sketch", dataclasses.replace(progress, image=laid_over(progress.image)))
-
-        result = sketcher.run(init=small, max_evals=self.sketch_evals, callback=on_progress, callback_every=1,
-                              progress=False, stop_event=cancel, lbfgs_first_step=self.first_step)
-        self.sketch_evaluations += result.evaluations
-        if result.evaluations > 1:
-            with self._cond:
-                self.image = laid_over(result.image)
+        self._sketcher.set_weights(**{k: self.settings[k] for k in WEIGHTS})
+        image, evaluations = sketch(self._sketcher, self.image, evals=self.sketch_evals, stop_event=cancel,
+                                    first_step=self.first_step, show=lambda progress: self._emit("sketch", progress))
+        self.sketch_evaluations += evaluations
+        with self._cond:
+            self.image = image
 
     def _run(self, cancel: threading.Event, *, sketch: bool = False) -> None:
         base, state = self.evaluations, {"last": -np.inf}
         self.runs += 1
         self._emit("status", "running")
-        if sketch and self.sketch_evals and self.settings["size"] >= C.LIVE_SKETCH_MIN_SIZE:
-            self._sketch(cancel)
 
         def on_progress(progress) -> None:
             if progress.evaluation <= len(self.history) - base:
@@ -421,6 +404,8 @@ class Steerer:
         with self._cond:
             self._in_run = True
         try:
+            if sketch and self.sketch_evals and self.settings["size"] >= C.LIVE_SKETCH_MIN_SIZE:
+                self._sketch(cancel)
             result = self.problem.run(
                 init=self.image, max_evals=self.evals_per_run, callback=on_progress, callback_every=1,
                 progress=False, stop_event=cancel, lbfgs_first_step=self.first_step,
