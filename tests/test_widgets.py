@@ -454,7 +454,13 @@ def test_a_weights_change_first_paints_a_half_size_sketch_then_continues_from_it
     from styletransfer import constants
 
     monkeypatch.setattr(constants, "LIVE_SKETCH_MIN_SIZE", 32)  # the app sketches from 128 px; tiny here
-    ex = make(size=48, sketch_evals=3)
+    narrow = make(size=48, sketch_evals=3)  # 48x30 px: a 24x15 sketch would be too small
+    narrow.strength.value = 0.9
+    assert narrow.steerer.wait_idle(TIMEOUT) and narrow.steerer.sketch_evaluations == 0
+    assert "Done" in narrow.status.value, "no sketch, and the run goes on"
+    spy.problems.clear()
+    spy.calls.clear()
+    ex = make(size=64, sizes=(32, 64), sketch_evals=3)
     run_once(ex)
     assert len(spy.problems) == 1 and len(spy.calls) == 1, "Run paints at full size at once"
     sketches = []
@@ -465,7 +471,7 @@ def test_a_weights_change_first_paints_a_half_size_sketch_then_continues_from_it
     full, sketcher = spy.problems
     sketch_call, main_call = spy.calls[1:]
     assert sketch_call["problem"] is sketcher and main_call["problem"] is full
-    assert sketcher.shape[1:3] == (round(full.shape[1] / 2), 24), "the sketch is the same problem at half size"
+    assert sketcher.shape[2] == full.shape[2] // 2 == 32, "the sketch is the same problem at half size"
     assert sketch_call["style_weight"] == pytest.approx(ex.steerer.settings["style_weight"], rel=1e-6)
     assert [p.evaluation for p in sketches] == [2, 3] and all(p.image.shape == before.shape for p in sketches)
     small = resize_image(before, sketcher.shape[1:])

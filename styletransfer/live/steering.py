@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import constants as C
 from ..checks import whole_number
-from ..errors import ClosedError
+from ..errors import ClosedError, StyleTransferError
 from ..estimate import check_fits
 from ..extensions.parameterization import check_parameterization
 from ..extensions.style_losses import check_style_loss
@@ -376,8 +376,14 @@ class Steerer:
         """The quick half-size sketch after a weights change (:mod:`.sketch`): sets ``image``."""
         key = tuple(self.settings[k] for k in PROBLEM)
         if self._sketch_key != key:
-            size = max(C.MIN_IMAGE_SIDE, round(self.settings["size"] * C.LIVE_SKETCH_SCALE))
-            self._sketcher, self._sketch_key = self._build({**self.settings, "size": size}), key
+            self._sketcher, self._sketch_key = None, key
+            size = round(self.settings["size"] * C.LIVE_SKETCH_SCALE)
+            try:
+                self._sketcher = self._build({**self.settings, "size": size})
+            except StyleTransferError:
+                pass  # a picture too narrow to halve: no sketch for these settings, the run goes on
+        if self._sketcher is None:
+            return
         self._sketcher.set_weights(**{k: self.settings[k] for k in WEIGHTS})
         image, evaluations = sketch(self._sketcher, self.image, evals=self.sketch_evals, stop_event=cancel,
                                     first_step=self.first_step, show=lambda progress: self._emit("sketch", progress))
