@@ -12,11 +12,13 @@ Baselines from the same run, on the same problem: the median time of one loss-an
 evaluation, and a **cold restart**, what an implementation without warm starts would do on every
 change: build a new problem (targets, compiled function) and run from the content image until its
 first preview. Goal (issue 14): slider change -> a visible change (mean >= 5 grey levels) within
-about 2 s at 256 px on 2 CPU cores. ``--first-steps 2,6`` compares L-BFGS first-step sizes, interleaved.
+about 2 s at 256 px on 2 CPU cores. ``--first-steps 2,6`` compares L-BFGS first-step sizes and
+``--sketch-evals 0,6`` no sketch against the quick half-size sketch (:mod:`styletransfer.live.sketch`), interleaved.
 
 ``--browser`` measures the same in the real app instead (Voila + headless Chromium, a key press on the
 style strength slider, timed in the page: :mod:`_sliders_browser`); ``--baseline PATH`` serves a second
-copy of the app from another checkout (for example ``main``'s) and takes the two tabs in turn.
+copy of the app from another checkout (for example ``main``'s) and takes the two tabs in turn
+(the app's size: 256 px; any other ``--size`` serves its quick mode, 64 px, to check that it works).
 
 Usage::
 
