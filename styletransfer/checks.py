@@ -27,7 +27,8 @@ from .errors import LayerError, ParameterError
 
 __all__ = ["whole_number", "finite_number", "seed_number", "choice", "display_name", "did_you_mean",
            "normalized_layer_weights", "check_problem_options", "check_style_loss", "check_parameterization",
-           "check_video_options"]
+           "check_video_options",
+           "check_precision", "check_device"]
 
 
 def display_name(name: str, names: Mapping[str, str] | None) -> str:
@@ -130,6 +131,7 @@ def check_problem_options(
     style_loss: str = C.DEFAULT_STYLE_LOSS,
     parameterization: str = C.DEFAULT_PARAMETERIZATION,
     seed: int = C.DEFAULT_SEED,
+    precision: str = C.DEFAULT_PRECISION,
     names: Mapping[str, str] | None = None,
 ) -> dict:
     """Check :class:`StyleTransfer`'s options without building anything; the one owner of these checks.
@@ -157,6 +159,7 @@ def check_problem_options(
     choice(name("pooling"), pooling, C.POOLING_MODES, note=" ('avg' is the paper's)")
     check_style_loss(style_loss)
     check_parameterization(parameterization)
+    check_precision(precision, name=name("precision"))
     content_layers, style_layers = layer_names(content_layers), layer_names(style_layers)
     if style_layer_weights is not None:
         style_layer_weights = [finite_number(name("style_layer_weights"), w) for w in style_layer_weights]
@@ -166,7 +169,17 @@ def check_problem_options(
         raise ParameterError(f"{name('style_layer_weights')}: {exc}") from None
     return {"size": size, "style_size": style_size, "content_layers": content_layers, "style_layers": style_layers,
             "style_layer_weights": layer_weights, **weights, "pooling": pooling, "style_loss": style_loss,
-            "parameterization": parameterization}
+            "parameterization": parameterization, "precision": precision}
+
+
+def check_precision(value, *, name: str = "precision") -> str:
+    """Return ``value`` if it is one of ``constants.PRECISIONS``, else raise a one-line :class:`ParameterError`."""
+    return choice(name, value, C.PRECISIONS, note=" ('float32' is exact; 'auto' picks a faster type if there is one)")
+
+
+def check_device(value, *, name: str = "device") -> str:
+    """Return ``value`` if it is one of ``constants.DEVICES``, else raise a one-line :class:`ParameterError`."""
+    return choice(name, value, C.DEVICES, note=" ('auto' takes a GPU when there is one)")
 
 
 def check_style_loss(name) -> str:

@@ -105,6 +105,14 @@ __all__ = [
     "BATCH_SUMMARY_INTERVAL",
     "BATCH_DEFAULT_WORKERS",
     "BATCH_INTEROP_THREADS",
+    "PRECISIONS",
+    "DEFAULT_PRECISION",
+    "PRECISION_CHECK_SIZE",
+    "PRECISION_CHECK_PASSES",
+    "PRECISION_MIN_SPEEDUP",
+    "FLOAT16_LOSS_SCALE",
+    "DEVICES",
+    "DEFAULT_DEVICE",
 ]
 
 #: Number of 3x3 convolutions in each of VGG19's five blocks (Simonyan and Zisserman, 2014).
@@ -422,3 +430,20 @@ __all__ += [
     "VIDEO_FRAME_SUFFIXES", "VIDEO_FRAME_PATTERN", "VIDEO_CONSISTENCY", "VIDEO_MOTION_BOUNDARY", "VIDEO_INSTALL",
     "VIDEO_INIT_CHOICES", "DEFAULT_VIDEO_INIT", "VIDEO_PROGRESS_FILE",
 ]
+
+# -- precision and devices (styletransfer.precision, styletransfer.devices) ---------------------
+#: Types the network can run in (``precision=``, ``--precision``); see styletransfer.precision.
+PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16", "auto")
+#: float32 by default: exact, and as fast as anything on CPUs without bfloat16 instructions.
+DEFAULT_PRECISION: str = "float32"
+#: Square size (px) and timed passes of the once-per-process check of ``precision="auto"``.
+PRECISION_CHECK_SIZE: int = 96
+PRECISION_CHECK_PASSES: int = 3
+#: ``"auto"`` takes a reduced type only when the check measures it at least this much faster.
+PRECISION_MIN_SPEEDUP: float = 1.15
+#: float16's loss scale (a power of two; halved when the gradient overflows): keeps the mean
+#: losses' per-element gradients (~1e-6 at 256 px) above float16's smallest normal number (6e-5).
+FLOAT16_LOSS_SCALE: float = 2.0**15
+#: Devices of ``--device``: ``"auto"`` takes a GPU when TensorFlow sees one.
+DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu")
+DEFAULT_DEVICE: str = "auto"

@@ -90,7 +90,8 @@ def paper_name(name: str) -> str:
 
 
 def build_vgg19(
-    *, last_layer: str = "block5_pool", pooling: str = DEFAULT_POOLING, spec: WeightsSpec | None = None
+    *, last_layer: str = "block5_pool", pooling: str = DEFAULT_POOLING, spec: WeightsSpec | None = None,
+    dtype: str = "float32",
 ):
     """Build VGG19's convolutional part up to ``last_layer`` as a Keras ``Sequential`` model.
 
@@ -103,6 +104,10 @@ def build_vgg19(
     spec : WeightsSpec, optional
         ImageNet weights (copied from ``keras.applications.VGG19``) or seeded random weights
         (He-normal kernels, zero biases). Default: seeded random.
+    dtype : {"float32", "bfloat16", "float16"}
+        Type the layers compute in (:mod:`styletransfer.precision`): a reduced type uses Keras's
+        mixed policy for these layers only (kernels stored in float32, cast per call; the same
+        seeded values as the float32 network). The global Keras policy is not touched.
 
     Returns
     -------
@@ -111,12 +116,15 @@ def build_vgg19(
     """
     import keras
 
+    from .precision import dtype_policy
+
     if pooling not in POOLING_MODES:
         raise LayerError(f"unknown pooling {pooling!r}; use 'avg' (the paper) or 'max'")
     spec = spec or WeightsSpec("random")
+    policy = dtype_policy(dtype)
     last = layer_name(last_layer)
     pool_cls = keras.layers.AveragePooling2D if pooling == "avg" else keras.layers.MaxPooling2D
-    model = keras.Sequential(name=f"vgg19_{pooling}_{spec.kind}")
+    model = keras.Sequential(name=f"vgg19_{pooling}_{spec.kind}_{dtype}")
     model.add(keras.Input(shape=(None, None, 3)))
     index = 0
     for block, (n_conv, filters) in enumerate(zip(VGG19_BLOCKS, VGG19_WIDTHS), start=1):
@@ -127,12 +135,12 @@ def build_vgg19(
                 keras.layers.Conv2D(
                     filters, 3, padding="same", activation="relu", name=name,
                     kernel_initializer=keras.initializers.HeNormal(seed=_layer_seed(spec.seed, index)),
-                    bias_initializer="zeros",
+                    bias_initializer="zeros", dtype=policy,
                 )
             )
             if name == last:
                 return _load(model, spec)
-        model.add(pool_cls(2, strides=2, name=f"block{block}_pool"))
+        model.add(pool_cls(2, strides=2, name=f"block{block}_pool", dtype=policy))
         if f"block{block}_pool" == last:
             return _load(model, spec)
     return _load(model, spec)
@@ -208,6 +216,9 @@ class FeatureExtractor:
     trust_weights : bool
         Use a weights file whose MD5 is not Keras's (see :func:`~styletransfer.weights.resolve_weights`);
         results are then labelled "user-supplied VGG19 weights (checksum unknown)".
+    dtype : {"float32", "bfloat16", "float16"}
+        Type the network computes in (:mod:`styletransfer.precision`); the features it returns
+        are float32 whatever it is.
 
     Examples
     --------
@@ -225,6 +236,7 @@ class FeatureExtractor:
         pooling: str = DEFAULT_POOLING,
         seed: int = 0,
         trust_weights: bool = False,
+        dtype: str = "float32",
     ) -> None:
         import keras
 
@@ -232,14 +244,14 @@ class FeatureExtractor:
         self.layers = layer_names(dict.fromkeys(layer_name(n) for n in layers))
         self.spec = (weights if isinstance(weights, WeightsSpec)
                      else resolve_weights(weights, seed=seed, trust=trust_weights))
-        self.pooling = pooling
+        self.pooling, self.dtype = pooling, dtype
         deepest = max(self.layers, key=VGG19_LAYERS.index)
-        key = (self.spec.kind, str(self.spec.path), self.spec.seed, pooling)
+        key = (self.spec.kind, str(self.spec.path), self.spec.seed, pooling, dtype)
         base = _CACHE.get(key)
         if base is None or VGG19_LAYERS.index(base.layers[-1].name) < VGG19_LAYERS.index(deepest):
             # Build only as deep as needed (random init of all of VGG19 takes a second); each
             # layer has its own seed, so a deeper rebuild has the same weights in common layers.
-            base = build_vgg19(last_layer=deepest, spec=self.spec, pooling=pooling)
+            base = build_vgg19(last_layer=deepest, spec=self.spec, pooling=pooling, dtype=dtype)
             _CACHE[key] = base
         upto = [layer for layer in base.layers if VGG19_LAYERS.index(layer.name) <= VGG19_LAYERS.index(deepest)]
         inputs = keras.Input(shape=(None, None, 3))
@@ -266,8 +278,17 @@ class FeatureExtractor:
         return self.spec.label
 
     def __call__(self, batch) -> dict:
-        """Activations ``{keras_layer_name: tensor (B, H, W, C)}`` for a preprocessed batch."""
-        return self.model(batch, training=False)
+        """Activations ``{keras_layer_name: float32 tensor (B, H, W, C)}`` for a preprocessed batch.
+
+        A network in a reduced type casts each returned map to float32 here, once, so that every
+        loss (Gram matrices, differences, sums) runs in float32 (:mod:`styletransfer.precision`).
+        """
+        import tensorflow as tf
+
+        feats = self.model(batch, training=False)
+        if self.dtype == "float32":
+            return feats
+        return {k: tf.cast(v, tf.float32) for k, v in feats.items()}
 
     def numpy(self, batch: np.ndarray) -> dict[str, np.ndarray]:
         """Like calling the extractor, but returns NumPy arrays."""

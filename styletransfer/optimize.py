@@ -60,6 +60,9 @@ class Result:
     timings : dict
         ``first_evaluation`` (seconds, includes compiling the loss) and
         ``median_evaluation_after_first`` (seconds; ``None`` with fewer than two evaluations).
+    precision : dict or None
+        The network's type: ``requested``, ``resolved`` (what ran), ``reason`` and ``accumulation``
+        (see :mod:`styletransfer.precision`); ``None`` for a problem that does not say.
     """
 
     image: np.ndarray
@@ -74,6 +77,7 @@ class Result:
     weights_label: str
     best_batch: np.ndarray = field(repr=False, default=None)
     timings: dict = field(default_factory=dict)
+    precision: dict | None = None
 
     @property
     def seconds_per_evaluation(self) -> float:
@@ -148,12 +152,13 @@ class _Tracker:
         best = self.best_x if self.best_x is not None else fallback
         low, high = getattr(self.problem, "pixel_bounds", None) or self.problem.bounds()
         best = np.clip(self.pixels(np.asarray(best, dtype=np.float32)), low, high)
-        spec = self.problem.spec
+        spec, precision = self.problem.spec, getattr(self.problem, "precision", None)
         return Result(
             image=deprocess(best), history=list(self.history), best_loss=self.best_loss,
             evaluations=self.count, elapsed=time.perf_counter() - self.start, stop_reason=reason,
             message=message, optimizer=self.optimizer, weights_kind=spec.kind, weights_label=spec.label,
             best_batch=best, timings=self.timings(),
+            precision=precision.as_dict() if hasattr(precision, "as_dict") else None,
         )
 
     def pixels(self, x) -> np.ndarray:

@@ -229,6 +229,8 @@ def build_record(
         "best_loss": result.best_loss,
         "final_losses": result.history[-1] if result.history else None,
     }
+    if getattr(result, "precision", None):  # what ran: the type asked for and the network's type
+        record["precision"] = dict(result.precision)
     record["timings"] = {"optimisation": result.elapsed,
                          "seconds_per_evaluation": result.seconds_per_evaluation, **dict(timings or {})}
     record["versions"] = library_versions()

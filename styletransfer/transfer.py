@@ -23,12 +23,14 @@ from .checks import (  # noqa: F401 - check_problem_options and normalized_layer
     seed_number,
     whole_number,
 )
+from .devices import prepare_gpus
 from .errors import ImageError, ParameterError
 from .estimate import check_fits
 from .extensions.style_losses import make_style_loss
 from .features import FeatureExtractor
 from .images import ImageLike, pixel_bounds, preprocess, resize_image
 from .losses import content_loss, total_variation_loss
+from .precision import resolve_precision
 from .samples import as_image, resolve_source
 from .strength import resolve_strength
 
@@ -109,6 +111,11 @@ class StyleTransfer:
     trust_weights : bool
         Use a weights file whose MD5 is not Keras's; the result is labelled "user-supplied VGG19
         weights (checksum unknown)" (see :func:`~styletransfer.weights.resolve_weights`).
+    precision : {"float32", "bfloat16", "float16", "auto"}
+        Type the VGG19 network computes in; the losses, Gram matrices and pixels stay float32
+        (:mod:`styletransfer.precision` says which operation runs in which type). ``"auto"``
+        takes a reduced type only where the hardware has it and a short timed check finds it
+        faster. ``self.precision`` says what runs and why.
     """
 
     def __init__(
@@ -132,13 +139,14 @@ class StyleTransfer:
         style_loss: str = C.DEFAULT_STYLE_LOSS,
         parameterization: str = C.DEFAULT_PARAMETERIZATION,
         trust_weights: bool = False,
+        precision: str = C.DEFAULT_PRECISION,
     ) -> None:
         content_weight, style_weight = resolve_strength(strength, content_weight, style_weight)
         options = check_problem_options(
             size=size, style_size=style_size, content_layers=content_layers, style_layers=style_layers,
             style_layer_weights=style_layer_weights, content_weight=content_weight, style_weight=style_weight,
             tv_weight=tv_weight, pooling=pooling, style_loss=style_loss, parameterization=parameterization,
-            seed=seed,
+            seed=seed, precision=precision,
         )
         check_fits(content, style, size=size, style_size=style_size, content_layers=content_layers,
                    style_layers=style_layers)  # refuse the memory wall before loading anything large
@@ -149,15 +157,19 @@ class StyleTransfer:
         self.seed = seed
         self.style_measure = make_style_loss(style_loss, seed=seed)
         self.style_loss, self.parameterization = style_loss, parameterization
+        prepare_gpus()  # memory growth, before anything touches a GPU
+        self.precision = resolve_precision(precision)
         self.extractor = FeatureExtractor(
             self.content_layers + self.style_layers, weights=weights, pooling=pooling, seed=seed,
-            trust_weights=trust_weights,
+            trust_weights=trust_weights, dtype=self.precision.resolved,
         )
         self.pooling = pooling
         self.normalize_features = normalize_features
         self._alpha = tf.Variable(0.0, dtype=tf.float32, trainable=False)
         self._beta = tf.Variable(0.0, dtype=tf.float32, trainable=False)
         self._tv = tf.Variable(0.0, dtype=tf.float32, trainable=False)
+        scale = C.FLOAT16_LOSS_SCALE if self.precision.resolved == "float16" else 1.0
+        self._loss_scale = tf.Variable(scale, dtype=tf.float32, trainable=False)
         self.set_weights(content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight)
 
         content_feats = self.extractor(preprocess(self.content_image))
@@ -245,11 +257,24 @@ class StyleTransfer:
             tape.watch(x)
             terms = self.terms(x)
             total = self._alpha * terms["content"] + self._beta * terms["style"] + self._tv * terms["tv"]
-        return total, terms, tape.gradient(total, x)
+            scaled = total * self._loss_scale if self.precision.resolved == "float16" else total
+        grad = tape.gradient(scaled, x)
+        # float16's loss scaling (see styletransfer.precision); nothing at all in the other types
+        return total, terms, grad / self._loss_scale if scaled is not total else grad
 
     def loss_and_grad(self, x) -> tuple[tf.Tensor, dict[str, tf.Tensor], tf.Tensor]:
-        """Total loss, its unweighted terms and its gradient, in one compiled call."""
-        return self._compiled(tf.convert_to_tensor(x, tf.float32))
+        """Total loss, its unweighted terms and its gradient, in one compiled call.
+
+        In float16, a gradient that overflowed under the loss scale is computed again with half
+        the scale (at most a few times in a run; the scale then stays lower).
+        """
+        x = tf.convert_to_tensor(x, tf.float32)
+        out = self._compiled(x)
+        while (self.precision.resolved == "float16" and self._loss_scale.numpy() > 1.0
+               and np.isfinite(float(out[0])) and not np.isfinite(out[2].numpy()).all()):
+            self._loss_scale.assign(self._loss_scale / 2.0)
+            out = self._compiled(x)
+        return out
 
     def renew_projections(self) -> bool:
         """Draw new random parts of the style loss (the sliced loss's directions; Adam calls it)."""

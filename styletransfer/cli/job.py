@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import constants as C
-from ..checks import check_problem_options
+from ..checks import check_device, check_problem_options
 from ..errors import ImageError, ParameterError, StyleTransferError
 from ..estimate import check_fits, output_shape, source_shape
 from ..images import load_image
@@ -79,6 +79,8 @@ class RunOptions:
     weights: str = C.DEFAULT_WEIGHTS
     trust_weights: bool = False
     seed: int = C.DEFAULT_SEED
+    precision: str = C.DEFAULT_PRECISION
+    device: str = C.DEFAULT_DEVICE
     progress: bool = True
     checkpoint_every: int = 0
     overwrite: bool = False
@@ -123,6 +125,7 @@ FLAGS: dict[str, str] = {
     "style_weight": "--beta (style weight)", "tv_weight": "--tv (total-variation weight)",
     "learning_rate": "--lr (learning rate)", "pooling": "--pooling", "optimizer": "--optimizer",
     "bounds": "--bounds", "seed": "--seed", "style_layer_weights": "--style-layer-weights (style layer weight)",
+    "precision": "--precision", "device": "--device",
 }
 
 
@@ -168,8 +171,9 @@ def validate(options: RunOptions) -> dict:
         style_layers=options.style_layers, style_layer_weights=options.style_layer_weights,
         content_weight=alpha, style_weight=beta, tv_weight=options.tv_weight,
         pooling=options.pooling, style_loss=options.style_loss, parameterization=options.parameterization,
-        names=FLAGS,
+        precision=options.precision, names=FLAGS,
     )
+    check_device(options.device, name=FLAGS["device"])
     check_run_options(max_evals=options.max_evals, optimizer=options.optimizer, bounds=options.bounds,
                       learning_rate=options.learning_rate, seed=options.seed,
                       checkpoint_every=options.checkpoint_every, names=FLAGS)
@@ -188,7 +192,7 @@ def validate(options: RunOptions) -> dict:
         "learning_rate": float(options.learning_rate), "bounds": options.bounds,
         "weights": os.fspath(options.weights), "seed": options.seed,
         "checkpoint_every": options.checkpoint_every, "style_loss": options.style_loss,
-        "parameterization": options.parameterization,
+        "parameterization": options.parameterization, "precision": options.precision, "device": options.device,
     }
 
 
@@ -269,8 +273,11 @@ def execute(
 
 def _run(options, parameters, content_src, style_src, output, began, state, say, warn) -> Outcome:
     spec = resolve_weights_quietly(options.weights, seed=options.seed, trust=options.trust_weights)
+    from ..devices import use_device
     from ..optimize import optimize
     from ..transfer import StyleTransfer
+
+    device = use_device(options.device)  # before anything runs on a device
 
     problem = StyleTransfer(
         content_src, style_src, size=options.size, style_size=options.style_size,
@@ -278,21 +285,25 @@ def _run(options, parameters, content_src, style_src, output, began, state, say,
         style_layer_weights=options.style_layer_weights, content_weight=parameters["content_weight"],
         style_weight=parameters["style_weight"], tv_weight=parameters["tv_weight"], weights=spec,
         pooling=options.pooling, seed=options.seed, style_loss=options.style_loss,
-        parameterization=options.parameterization,
+        parameterization=options.parameterization, precision=options.precision,
     )
     setup = time.perf_counter() - began
     parameters["style_layer_weights"] = dict(problem.style_layer_weights)
     if spec.is_random:
         warn(random_weights_warning(spec))
     height, width = problem.content_image.shape[:2]
+    ran = getattr(problem, "precision", None)  # what the network runs in (test fakes may not say)
+    where = f", on the {device.upper()}" + (f" in {ran.resolved}" if ran is not None else "")
+    if ran is not None and ran.requested == "auto":
+        where += f" ({ran.reason})"
     say(f"stylising {options.content} ({width}x{height}) with {options.style}: up to {options.max_evals} "
-        f"{options.optimizer} evaluations, {spec.label}")
+        f"{options.optimizer} evaluations, {spec.label}{where}")
 
     def write(result: Result, timings: dict, *, rescue: bool = False) -> tuple[Path, Path]:
         return save_result(
             output, result, parameters, rescue=rescue, content=problem.content_image, style=problem.style_image,
             content_source=content_src, style_source=style_src, weights=spec,
-            timings=timings, extra={"command": options.command, **options.record_extra},
+            timings=timings, extra={"command": options.command, "device": device, **options.record_extra},
         )
 
     def checkpoint(snapshot: Result) -> None:

@@ -92,6 +92,11 @@ def _common(parser: argparse.ArgumentParser, *, size: int | None, evals: int | N
                         help="save the best image so far (and its record) every N evaluations")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an existing output image and its .json record (never an input)")
+    parser.add_argument("--precision", default=C.DEFAULT_PRECISION, metavar="{" + ",".join(C.PRECISIONS) + "}",
+                        help="type the VGG19 network runs in; losses stay float32 (default float32; auto: a "
+                             "faster reduced type where the hardware has one and a short check confirms it)")
+    parser.add_argument("--device", default=C.DEFAULT_DEVICE, metavar="{" + ",".join(C.DEVICES) + "}",
+                        help="where the network runs (default auto: a GPU when TensorFlow sees one)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only the result and warnings")
 
@@ -255,7 +260,8 @@ def _options(args, argv, **fixed) -> RunOptions:
     names = ("size", "max_evals", "weights", "trust_weights", "seed", "checkpoint_every", "style_size", "strength",
              "content_weight",
              "style_weight", "tv_weight", "init", "content_layers", "style_layers", "style_layer_weights",
-             "pooling", "optimizer", "learning_rate", "bounds", "overwrite", "style_loss", "parameterization")
+             "pooling", "optimizer", "learning_rate", "bounds", "overwrite", "style_loss", "parameterization",
+             "precision", "device")
     given = {name: getattr(args, name) for name in names if hasattr(args, name)}
     progress = not (args.quiet or args.no_progress)
     return RunOptions(**{**given, **fixed}, progress=progress, command=[PROG, *argv])
@@ -360,17 +366,18 @@ def _cmd_fetch(args, argv, state) -> int:
     return EXIT_OK
 
 
-def _devices() -> list[str]:
-    import tensorflow as tf
-
-    return [f"{d.device_type}: {d.name}" for d in tf.config.list_physical_devices()]
-
-
 def _cmd_info(args, argv, state) -> int:
-    devices = _devices()
+    from ..devices import device_report, prepare_gpus
+
+    prepare_gpus()  # what a run would get: memory growth on
+    report = device_report()
+    devices = report["devices"]
     info = {
         "versions": library_versions(),
         "devices": devices,
+        "gpus": report["gpus"],
+        "precision": {"fast reduced types": report["fast_reduced_types"],
+                      "cpu flags": report["cpu_reduced_flags"], "default": C.DEFAULT_PRECISION},
         "machine": machine_description(),
         "weights": weights_status(),
         "folders": {"keras cache": str(keras_cache_dir()), "weights file": str(weights_cache_path()),
@@ -385,6 +392,12 @@ def _cmd_info(args, argv, state) -> int:
     print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
     gpu = "" if any(d.startswith("GPU") for d in devices) else " (no GPU: CPU-only TensorFlow or no CUDA device)"
     print("devices:  " + "; ".join(devices) + gpu)
+    for card in info["gpus"]:
+        print(f"          {card['name']}: {card['model']}, compute capability "
+              f"{'.'.join(map(str, card['compute_capability'])) or '?'}, memory growth {card['memory_growth']}")
+    fast = ", ".join(report["fast_reduced_types"]) or "none (no bfloat16 or float16 instructions found)"
+    print(f"precision: fast reduced types on this hardware: {fast}; --precision auto uses one when a short "
+          f"check finds it faster (default {C.DEFAULT_PRECISION})")
     machine = info["machine"]
     print(f"machine:  {machine['cpu']}, {machine['usable_cores']} usable cores, {machine['platform']}")
     print(f"weights:  {info['weights']['status']}\n          {info['weights']['path']} ({info['weights']['source']})")

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import constants as C
-from ..checks import whole_number
+from ..checks import check_precision, whole_number
 from ..errors import ClosedError
 from ..estimate import check_fits
 from ..extensions.parameterization import check_parameterization
@@ -87,6 +87,8 @@ class Steerer(SteeringWorker):
         RMS size in grey levels of L-BFGS's first step after each (re)start, so the first
         preview already shows the change (``lbfgs_first_step`` of
         :func:`~styletransfer.optimize.optimize`); ``None``: scipy's tiny default.
+    precision : {"float32", "bfloat16", "float16", "auto"}
+        Type the network runs in (:mod:`styletransfer.precision`), kept across rebuilds.
     problem_factory : callable, optional
         Builds the problem from ``(content, style, **options)``; default :class:`StyleTransfer`.
     """
@@ -102,6 +104,7 @@ class Steerer(SteeringWorker):
         debounce: float = C.LIVE_DEBOUNCE,
         max_size: int = C.LIVE_MAX_SIZE, run_on_change: bool = True,
         first_step: float | None = C.LIVE_FIRST_STEP, sketch_evals: int = C.LIVE_SKETCH_EVALS,
+        precision: str = C.DEFAULT_PRECISION,
         problem_factory: Callable[..., StyleTransfer] | None = None, **problem_options,
     ) -> None:
         whole_number("evals_per_run", evals_per_run, 1)
@@ -120,6 +123,8 @@ class Steerer(SteeringWorker):
         self.first_step = first_step
         self._factory = problem_factory or StyleTransfer
         self._problem_options = dict(problem_options, weights=weights)
+        if precision != C.DEFAULT_PRECISION:  # the default stays out, so custom factories need not know it
+            self._problem_options["precision"] = check_precision(precision)
         self.settings = {"size": int(size), "content_layer": layer_name(content_layer),
                          "style_loss": check_style_loss(style_loss),
                          "parameterization": check_parameterization(parameterization),
