@@ -12,6 +12,14 @@ In one run, on this machine:
 3. the wall time of ``--evals`` L-BFGS evaluations at the largest size. Goal: 300 evaluations at
    512 px in <= 5 minutes on 2 CPU cores.
 
+4. with ``--precisions float32,bfloat16,float16``: seconds per evaluation of the library in each
+   type at each size (interleaved with float32 and the bare pass, so the float32 overhead ratio is
+   measured in the same run), the ratio to float32 (goal >= 1.7x for bfloat16 on a CPU with
+   bfloat16 instructions), the peak resident memory of one evaluation in a fresh process per type
+   at the largest size, and the quality guard: ``--quality-evals`` L-BFGS evaluations at each of
+   ``--quality-sizes`` in each type, the best image re-evaluated in float32 (difference to
+   float32's loss, goal within 2%) and the mean absolute difference of the pictures in grey levels.
+
 Both networks use random weights (timing does not depend on the weight values); the output says so.
 Usage::
 
@@ -44,12 +52,13 @@ RATIO_GOAL, RUN_GOAL_SECONDS, RUN_GOAL_EVALS, RUN_GOAL_SIZE = 1.10, 300.0, 300, 
 WEIGHTS_NOTE = "random weights (seeded; timing does not depend on the weight values)"
 
 
-def problem(size: int):
+def problem(size: int, precision: str = "float32"):
     """The library's problem at ``size`` px: astronaut (square) with Starry Night, default layers."""
     from styletransfer.samples import load_sample
     from styletransfer.transfer import StyleTransfer
 
-    return StyleTransfer(load_sample("astronaut"), load_sample("starry_night"), size=size, weights="random")
+    return StyleTransfer(load_sample("astronaut"), load_sample("starry_night"), size=size, weights="random",
+                         precision=precision)
 
 
 def baseline(shape: tuple[int, ...], last_layer: str = "block5_conv1") -> Callable:
@@ -95,6 +104,73 @@ def compare(size: int, *, repeats: int = 5, warmup: int = 2) -> dict:
     lib, base = statistics.median(library), statistics.median(plain)
     return {"size": size, "shape": prob.shape[1:3], "library": lib, "baseline": base, "ratio": lib / base,
             "repeats": repeats}
+
+
+def compare_precisions(size: int, precisions: Sequence[str], *, repeats: int = 3, warmup: int = 1) -> dict:
+    """Median s/eval of the bare pass and of the library in each type at ``size``, interleaved."""
+    problems = {p: problem(size, p) for p in precisions}
+    x = problems[precisions[0]].init_image("content")
+    fns = {"bare": baseline(problems[precisions[0]].shape), **{p: q.loss_and_grad for p, q in problems.items()}}
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for i in range(warmup + repeats):
+        for name, fn in fns.items():
+            seconds = _time_once(fn, x)
+            if i >= warmup:
+                times[name].append(seconds)
+    return {"size": size, **{name: statistics.median(t) for name, t in times.items()}}
+
+
+def quality(size: int, evals: int, precisions: Sequence[str]) -> dict:
+    """L-BFGS runs in each type; best image re-evaluated in float32; picture difference to float32's."""
+    runs = {p: problem(size, p).run(max_evals=evals, progress=False) for p in precisions}
+    exact = problem(size, "float32")
+    ref = runs["float32"]
+    reference = float(exact.loss_and_grad(ref.best_batch)[0])
+    out = {"size": size, "evals": evals}
+    for p, r in runs.items():
+        loss = float(exact.loss_and_grad(r.best_batch)[0])
+        out[p] = {"loss": loss, "difference": loss / reference - 1,
+                  "grey": float(np.abs(r.image.astype(float) - ref.image.astype(float)).mean()),
+                  "evaluations": r.evaluations, "stop_reason": r.stop_reason,
+                  "seconds_per_evaluation": r.timings.get("median_evaluation_after_first")}
+    return out
+
+
+def memory_probe(size: int, precision: str) -> float:
+    """Peak RSS (MB) of a fresh process that builds the problem and runs two evaluations."""
+    import subprocess
+
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_core as b; "
+            f"p = b.problem({size}, {precision!r}); x = p.init_image('content'); "
+            f"[b._time_once(p.loss_and_grad, x) for _ in range(2)]; print(b.peak_rss_mb())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def precision_markdown(rows: Sequence[dict], precisions: Sequence[str], memory: dict, checks: Sequence[dict]) -> str:
+    """Tables: s/eval per type and ratio to float32, the float32 overhead, peak memory, quality."""
+    reduced = [p for p in precisions if p != "float32"]
+    head = "| size | bare s/eval | float32 s/eval | float32 / bare | " + " | ".join(
+        f"{p} s/eval | float32 / {p}" for p in reduced) + " |"
+    lines = [head, "|---:" * (4 + 2 * len(reduced)) + "|"]
+    for r in rows:
+        cells = [f"{r['size']}", f"{r['bare']:.4f}", f"{r['float32']:.4f}", f"{r['float32'] / r['bare']:.3f}"]
+        cells += [f"{r[p]:.4f} | {r['float32'] / r[p]:.2f}x" for p in reduced]
+        lines.append("| " + " | ".join(cells) + " |")
+    if memory:
+        size = max(r["size"] for r in rows)
+        lines += ["", f"Peak RSS of one process building the problem and running 2 evaluations at {size} px: "
+                  + ", ".join(f"{p} {mb:.0f} MB" for p, mb in memory.items())]
+    for c in checks:
+        lines += ["", f"Quality guard, {c['evals']} L-BFGS evaluations at {c['size']} px (best image "
+                  "re-evaluated in float32; goal within 2% of float32's):", "",
+                  "| type | loss in float32 | difference | mean abs picture difference (grey levels) | stop |",
+                  "|---|---:|---:|---:|---|"]
+        for p in precisions:
+            q = c[p]
+            lines.append(f"| {p} | {q['loss']:.5g} | {q['difference']:+.2%} | {q['grey']:.2f} "
+                         f"| {q['stop_reason']} after {q['evaluations']} |")
+    return "\n".join(lines)
 
 
 def full_run(size: int, evals: int) -> dict:
@@ -145,12 +221,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="L-BFGS evaluations of the full run at the largest size (0: skip; default 300)")
     parser.add_argument("--repeats", type=int, default=5, help="timed evaluations per size and network (median)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed evaluations first (compilation)")
+    parser.add_argument("--precisions", default="",
+                        help="comma-separated types for the precision tables, float32 first (e.g. float32,bfloat16)")
+    parser.add_argument("--quality-sizes", default="", help="sizes of the precision quality guard (e.g. 256,512)")
+    parser.add_argument("--quality-evals", type=int, default=300, help="L-BFGS evaluations of the quality guard")
     parser.add_argument("--append", action="store_true", help=f"also record the results in {RESULTS.name}")
     parser.add_argument("--results", type=Path, default=RESULTS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
     print(f"# bench_core: {machine()}\n# {WEIGHTS_NOTE}\n", flush=True)
+    precisions = [p for p in args.precisions.split(",") if p.strip()]
+    if precisions:
+        return _precision_main(args, sizes, precisions)
     comparisons = []
     for size in sizes:
         comparisons.append(compare(size, repeats=args.repeats, warmup=args.warmup))
@@ -161,6 +244,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.append:
         append_results(text, args.results)
         print(f"\nappended to {args.results}", file=sys.stderr)
+    return 0
+
+
+def _precision_main(args, sizes: Sequence[int], precisions: Sequence[str]) -> int:
+    if precisions[0] != "float32":
+        precisions = ["float32", *[p for p in precisions if p != "float32"]]
+    rows = []
+    for size in sizes:
+        rows.append(compare_precisions(size, precisions, repeats=args.repeats, warmup=args.warmup))
+        print(f"size {size}: " + ", ".join(f"{k} {v:.3f}" for k, v in rows[-1].items() if k != "size"),
+              file=sys.stderr, flush=True)
+    memory = {p: memory_probe(max(sizes), p) for p in precisions}
+    checks = [quality(int(s), args.quality_evals, precisions) for s in args.quality_sizes.split(",") if s.strip()]
+    text = precision_markdown(rows, precisions, memory, checks) + f"\n- weights: {WEIGHTS_NOTE}"
+    print(text)
+    if args.append:
+        _results.append_results(text, header=machine(load="at the end"), section=SECTION, marker=END_MARKER,
+                                path=args.results)
     return 0
 
 
