@@ -143,3 +143,20 @@ def test_device_gpu_without_one_says_how_to_get_one():
     with pytest.raises(ParameterError) as exc:
         use_device("gpu")
     assert "styletransfer[gpu]" in one_line(exc) and C.DEVICES == ("auto", "cpu", "gpu")
+
+
+def test_steerer_passes_its_precision_to_every_rebuild():
+    from styletransfer.live.steering import Steerer
+
+    built = []
+
+    def factory(content, style, **options):
+        built.append(options)
+        raise RuntimeError("stop here: only the options are looked at")
+
+    with pytest.raises(RuntimeError):  # the Steerer builds its first problem at once
+        Steerer("chelsea", "starry_night", size=32, max_size=32, weights="random", precision="bfloat16",
+                problem_factory=factory, run_on_change=False)
+    assert built[-1]["precision"] == "bfloat16"
+    with pytest.raises(ParameterError):
+        Steerer("chelsea", "starry_night", size=32, max_size=32, precision="half", problem_factory=factory)
