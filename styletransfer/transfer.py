@@ -8,6 +8,7 @@ sliders can change them without recompiling anything.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -184,8 +185,12 @@ class StyleTransfer:
         self.content_targets = {k: tf.Variable(content_feats[k], trainable=False) for k in self.content_layers}
         self.style_targets = {k: self.style_measure.target(style_feats[k], positions[k]) for k in self.style_layers}
         self.shape = (1, *self.content_image.shape[:2], 3)
+        # A partial of this instance, not the bound method: TensorFlow counts traces per code object,
+        # so with the method (or a closure) every rebuilt problem (the sliders rebuild on a size or
+        # layer change) added to one count, and the fifth rebuild printed a "retracing" warning.
         self._compiled = tf.function(
-            self._loss_and_grad, input_signature=[tf.TensorSpec(self.shape, tf.float32)], reduce_retracing=True
+            functools.partial(type(self)._loss_and_grad, self),
+            input_signature=[tf.TensorSpec(self.shape, tf.float32)], reduce_retracing=True
         )
 
     # -- weights -----------------------------------------------------------------------------

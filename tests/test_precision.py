@@ -160,3 +160,17 @@ def test_steerer_passes_its_precision_to_every_rebuild():
     assert built[-1]["precision"] == "bfloat16"
     with pytest.raises(ParameterError):
         Steerer("chelsea", "starry_night", size=32, max_size=32, precision="half", problem_factory=factory)
+
+
+def test_rebuilt_problems_do_not_add_up_to_a_retracing_warning(caplog):
+    """Each problem traces its own function once; six rebuilds (as the sliders do) print no warning."""
+    import logging
+
+    from styletransfer.transfer import StyleTransfer
+
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for size in (26, 27, 28, 29, 30, 31):
+            problem = StyleTransfer("chelsea", "starry_night", size=size, weights="random",
+                                    style_layers=["conv1_1"], content_layers=["conv1_2"])
+            problem.loss_and_grad(problem.init_image())
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
