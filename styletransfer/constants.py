@@ -56,6 +56,7 @@ __all__ = [
     "DEFAULT_LEARNING_RATE",
     "DEFAULT_CALLBACK_EVERY",
     "DEFAULT_LBFGS_MEMORY",
+    "LBFGS_RESTARTS",
     "DEFAULT_WEIGHTS",
     "LIVE_SIZE",
     "LIVE_MAX_SIZE",
@@ -197,6 +198,9 @@ DEFAULT_LEARNING_RATE: float = 5.0
 DEFAULT_CALLBACK_EVERY: int = 10
 #: Number of past steps L-BFGS remembers.
 DEFAULT_LBFGS_MEMORY: int = 10
+#: Fresh L-BFGS starts from the best image when scipy's line search gives up with evaluations left
+#: (noisy reduced-precision gradients): at most this many per run.
+LBFGS_RESTARTS: int = 3
 
 #: How the optimiser keeps pixels in [0, 255] (see ``styletransfer.optimize.optimize``).
 BOUNDS_MODES: tuple[str, ...] = ("clip", "hard", "penalty")

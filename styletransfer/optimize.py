@@ -396,7 +396,8 @@ def _run_lbfgs(tracker: _Tracker, x0: np.ndarray, pixel_range, *, bounds: str, m
 
     scipy works in float64, the network in float32: one cast each way. ``bounds="penalty"`` adds
     the out-of-range penalty here, to what L-BFGS sees, not to the reported losses; ``first_step``
-    rescales the variable so the first step has that RMS size in grey levels.
+    rescales the variable so the first step has that RMS size in grey levels. When scipy stops
+    with evaluations left, up to ``LBFGS_RESTARTS`` fresh starts from the best image follow.
     """
     low, high = pixel_range
     low64, high64 = low.ravel().astype(np.float64), high.ravel().astype(np.float64)
@@ -418,14 +419,23 @@ def _run_lbfgs(tracker: _Tracker, x0: np.ndarray, pixel_range, *, bounds: str, m
         total, grad = pixels_fun(y * scale)
         return total, grad * scale
 
-    evals = tracker.max_evals
+    start, restarts = x0, 0
     with _single_threaded_blas():
         import scipy.optimize  # here, not at the top: the command line's checks need no scipy
 
-        out = scipy.optimize.minimize(
-            pixels_fun if scale == 1.0 else scaled_fun, x0.astype(np.float64).ravel() / scale, jac=True,
-            method="L-BFGS-B",
-            bounds=scipy.optimize.Bounds(low64 / scale, high64 / scale) if bounds == "hard" else None,
-            options={"maxfun": evals + 1, "maxiter": evals + 1, "maxcor": memory, "ftol": 1e-15, "gtol": 1e-15},
-        )
-    return str(out.message)
+        while True:
+            left = tracker.max_evals - tracker.count
+            out = scipy.optimize.minimize(
+                pixels_fun if scale == 1.0 else scaled_fun, start.astype(np.float64).ravel() / scale, jac=True,
+                method="L-BFGS-B",
+                bounds=scipy.optimize.Bounds(low64 / scale, high64 / scale) if bounds == "hard" else None,
+                options={"maxfun": left + 1, "maxiter": left + 1, "maxcor": memory, "ftol": 1e-15, "gtol": 1e-15},
+            )
+            # scipy gave up with evaluations left (its line search failed): with noisy gradients
+            # (bfloat16, float16) its curvature pairs go stale; a fresh start from the best image so
+            # far, with an empty memory, goes on descending. A few at most: a true minimum ends each fast.
+            if tracker.count >= tracker.max_evals or restarts >= C.LBFGS_RESTARTS or tracker.best_x is None:
+                break
+            start, restarts = tracker.best_x, restarts + 1
+    return str(out.message) + (f" (after {restarts} restart{'s' * (restarts > 1)} from the best image)"
+                               if restarts else "")

@@ -46,9 +46,11 @@ gradient by it afterwards, so that the small per-element gradients of the mean l
 the evaluation repeated (:meth:`StyleTransfer.loss_and_grad`). bfloat16 has float32's range and
 needs no scaling.
 
-Known problem: with L-BFGS, bfloat16's noisy loss and gradient can make scipy's line search give
-up early (measured at 64 px: stopped after 21 of 40 evaluations at 6.6x float32's loss, while
-float16 ended within 0.6%; ``benchmarks/RESULTS.md``). Prefer float32 or float16 with L-BFGS.
+With L-BFGS, bfloat16's noisy loss and gradient can make scipy's line search give up early (seen
+once at 64 px: stopped after 21 of 40 evaluations at 6.6x float32's loss, while float16 ended
+within 0.6%; ``benchmarks/RESULTS.md``). The optimiser then starts L-BFGS afresh from the best
+image so far, with an empty memory, up to ``LBFGS_RESTARTS`` times a run
+(:func:`styletransfer.optimize.optimize`).
 
 The global Keras dtype policy is never changed: each network is built with its own per-layer
 policy (``keras.DTypePolicy("mixed_bfloat16")``), cached per type next to the float32 one.

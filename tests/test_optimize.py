@@ -323,3 +323,33 @@ def test_lbfgs_runs_with_one_blas_thread(small_problem, monkeypatch):
     Spy(small_problem, monkeypatch, on_call={2: look})
     _run(small_problem, max_evals=3)
     assert seen and seen[0] <= {1}
+
+
+class _CoarseLossProblem:
+    """A quadratic with a rounded loss and a gradient 30% noisy per pixel (as a low-precision network's
+    would be): scipy's line search gives up with evaluations left."""
+
+    def __init__(self):
+        from helpers import NumpyProblem
+
+        photo = np.random.default_rng(3).integers(0, 256, size=(24, 32, 3), dtype=np.uint8)
+        self.base = NumpyProblem(photo, photo, size=32)
+        self.shape, self.spec = self.base.shape, self.base.spec
+        self.bounds, self.init_image = self.base.bounds, self.base.init_image
+
+    def loss_and_grad(self, x):
+        total, terms, grad = self.base.loss_and_grad(x)
+        noisy = np.random.default_rng(int(np.abs(x).sum() * 1e3) % 2**32).normal(1.0, 0.3, size=grad.shape)
+        return float(f"{total:.5g}"), terms, (grad * noisy).astype(np.float32)
+
+
+def test_lbfgs_restarts_from_the_best_image_when_scipy_gives_up_early(monkeypatch):
+    from styletransfer import constants
+
+    monkeypatch.setattr(constants, "LBFGS_RESTARTS", 0)
+    once = optimize(_CoarseLossProblem(), max_evals=200, progress=False, bounds="clip")
+    assert once.evaluations < 200 and once.stop_reason == "converged"  # the stall this guards against
+    monkeypatch.setattr(constants, "LBFGS_RESTARTS", 3)
+    again = optimize(_CoarseLossProblem(), max_evals=200, progress=False, bounds="clip")
+    assert again.evaluations > once.evaluations and "restart" in again.message
+    assert again.best_loss < once.best_loss
