@@ -24,6 +24,7 @@ from helpers import call, sha256
 from PIL import Image
 
 from styletransfer import outputs as outputs_module
+from styletransfer.cli import info_commands
 from styletransfer.cli import main as cli
 from styletransfer.images import load_image
 from styletransfer.outputs import verify_pair
@@ -336,7 +337,7 @@ def test_fetch_reports_each_item_and_fails_with_status_2(capsys, tmp_path, monke
 
 def test_fetch_succeeds_when_every_item_is_available(capsys, tmp_path, monkeypatch):
     fake = tmp_path / "weights.h5"
-    monkeypatch.setattr(cli, "download_weights", lambda: fake)
+    monkeypatch.setattr(info_commands, "download_weights", lambda: fake)
     status, out, err = call(capsys, "fetch")
     assert status == 0, err
     assert f"ok      VGG19 ImageNet weights: {fake}" in out and "FAILED" not in out

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from .. import constants as C
 from ..errors import OutputError, ParameterError, StyleTransferError
+from .console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, error
 
 __all__ = ["add_batch_parser", "cmd_batch"]
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
 
 _DESCRIPTION = """\
 Stylise every CONTENT image with every --style image. CONTENT and STYLE may be files, folders
@@ -154,8 +154,8 @@ def cmd_batch(args, argv, state) -> int:
     """``styletransfer batch``: plan, skip what is up to date, run the rest, write the summary."""
     from ..batch.pool import detect_gpus, run_items
     from ..batch.run import prepare, stale_reason, summary_path, write_summary
+    from .arguments import run_options as _options
     from .job import random_weights_warning, resolve_weights_quietly, validate
-    from .main import _error, _options
 
     started = time.perf_counter()
     folder, part, jobs, total, digest = _plan(args)
@@ -235,11 +235,11 @@ def cmd_batch(args, argv, state) -> int:
     for item in failed:
         print(f"  FAILED  {item.job.name or item.job.where}: {item.reason}", file=sys.stderr)
     if stopped:
-        _error(f"{'terminated (SIGTERM)' if stopped == 'terminated' else 'interrupted'}; {counts['done']} jobs "
+        error(f"{'terminated (SIGTERM)' if stopped == 'terminated' else 'interrupted'}; {counts['done']} jobs "
                f"finished and are kept, {counts['interrupted'] + counts['not run']} not finished: run the same "
                "command again to resume")
     elif failed:
-        _error(f"{len(failed)} of {len(items)} jobs failed (listed above and in {summary_file}); fix those inputs "
+        error(f"{len(failed)} of {len(items)} jobs failed (listed above and in {summary_file}); fix those inputs "
                "and run the same command again (finished jobs are skipped)")
     return status
 

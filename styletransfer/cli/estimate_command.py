@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..estimate import calibrate, estimate, largest_size
+from .console import EXIT_FAILED, EXIT_OK, error
 from .job import RunOptions, check_sizes, resolve_source, validate
 
 __all__ = ["cmd_estimate"]
 
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def cmd_estimate(args, argv, state) -> int:
@@ -26,9 +26,7 @@ def cmd_estimate(args, argv, state) -> int:
     largest = largest_size(content, style, size=max(args.size, 16384), **options)
     print(f"largest --size that fits the memory available now: {largest} px")
     if not result.fits:
-        from .main import _error
-
-        _error(f"--size {args.size} will not fit in the memory available now; use --size {largest} or less")
+        error(f"--size {args.size} will not fit in the memory available now; use --size {largest} or less")
         return EXIT_FAILED
     return EXIT_OK
 
