@@ -155,12 +155,16 @@ def measure(size: int, repeats: int, warm_evals: int, first_steps: Sequence[floa
             return ", ".join([mode] + [f"{names[k]} {v}" for k, v in variant.items() if len(options[k]) > 1])
 
         rows, per_eval, cold = {label(m, v): [] for v in variants for m in ("idle", "running")}, [], []
+        changes = 0
         for i in range(repeats):  # interleaved, so that a change in machine load hits all alike
-            factor = 10.0 if i % 2 == 0 else 0.1
             for variant in variants:
                 for key, value in variant.items():
                     setattr(steerer, key, value)
                 for mode in ("idle", "running"):
+                    # Up and down in turn, so β stays within [β0, 10 β0], the slider's own range (β once
+                    # drifted to 10^4 β0 here); each mode gets both directions over the repeats.
+                    factor = 10.0 if (changes + i) % 2 == 0 else 0.1
+                    changes += 1
                     rows[label(mode, variant)].append(change_latency(steerer, clock, factor, running=mode == "running"))
             for key, value in default.items():
                 setattr(steerer, key, value)
@@ -169,6 +173,7 @@ def measure(size: int, repeats: int, warm_evals: int, first_steps: Sequence[floa
         return {"size": size, "shape": steerer.problem.shape[1:3], "rows": rows, "repeats": repeats,
                 "per_eval": statistics.median(per_eval), "cold": statistics.median(cold),
                 "debounce": steerer.debounce, "first_step": steerer.first_step, "sketch_evals": steerer.sketch_evals,
+                "sketch_max_evals": steerer.sketch_max_evals,
                 "label": steerer.weights_label}
     finally:
         steerer.close()
@@ -195,9 +200,10 @@ def markdown(m: dict) -> str:
     lines += [
         "",
         f"- image {m['shape'][1]}x{m['shape'][0]} px; medians of {m['repeats']} changes per mode "
-        f"(β × 10 and ÷ 10 alternately); times include the {m['debounce']:.1f} s debounce; "
+        f"(β × 10 and ÷ 10 in turn, so β stays within 10x of its start); times include the {m['debounce']:.1f} s debounce; "
         f"L-BFGS first step {m['first_step']} grey levels RMS and a half-size sketch of {m['sketch_evals']} "
-        "evaluations after each change (the app's), unless the row says otherwise",
+        f"evaluations (up to {m['sketch_max_evals']} until its change is visible) after each change (the app's), "
+        "unless the row says otherwise",
         f"- baselines, interleaved in the same run: one loss-and-gradient evaluation {m['per_eval']:.3f} s; "
         f"cold restart (new problem + run from the content image to its first preview) {m['cold']:.2f} s",
         f"- weights: {m['label']} (timing does not depend on the weight values)",

@@ -66,6 +66,7 @@ __all__ = [
     "LIVE_EAGER_PREVIEWS",
     "LIVE_VISIBLE_CHANGE",
     "LIVE_SKETCH_EVALS",
+    "LIVE_SKETCH_MAX_EVALS",
     "LIVE_SKETCH_SCALE",
     "LIVE_SKETCH_MIN_SIZE",
     "RECORD_BYTES_BASE",
@@ -301,8 +302,9 @@ LIVE_MAX_SIZE: int = 512
 LIVE_EVALS_PER_RUN: int = 100
 #: Minimum seconds between two previews of a slider run.
 LIVE_PREVIEW_INTERVAL: float = 0.5
-#: Seconds to wait after a slider change for further changes before restarting.
-LIVE_DEBOUNCE: float = 0.3
+#: Seconds to wait after a slider change for further changes before restarting: long enough to merge a
+#: drag's or a held key's events (a few tens of ms apart), short against the 2 s a visitor waits for.
+LIVE_DEBOUNCE: float = 0.2
 #: Evaluations at the start of each slider run that are all previewed, without LIVE_PREVIEW_INTERVAL's
 #: wait: the first steps after a change are the ones a visitor waits for (benchmarks/bench_sliders.py).
 LIVE_EAGER_PREVIEWS: int = 6
@@ -314,6 +316,9 @@ LIVE_VISIBLE_CHANGE: float = 5.0
 #: full-size run continues from there. After a restart L-BFGS needs about 5 evaluations to move the
 #: picture visibly (benchmarks/RESULTS.md); at half size they cost about 1.5 full-size ones.
 LIVE_SKETCH_EVALS: int = 6
+#: ... and at most this many while its change is not yet visible (LIVE_VISIBLE_CHANGE): in the browser
+#: at 256 px one change in six reached only 4.9 grey levels after 6 and waited for the full-size run.
+LIVE_SKETCH_MAX_EVALS: int = 10
 #: Size of the quick sketch relative to the picture's.
 LIVE_SKETCH_SCALE: float = 0.5
 #: Smallest picture size (long side, px) that gets a quick sketch (smaller ones are quick already).

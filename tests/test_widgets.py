@@ -460,7 +460,7 @@ def test_a_weights_change_first_paints_a_half_size_sketch_then_continues_from_it
     assert "Done" in narrow.status.value, "no sketch, and the run goes on"
     spy.problems.clear()
     spy.calls.clear()
-    ex = make(size=64, sizes=(32, 64), sketch_evals=3)
+    ex = make(size=64, sizes=(32, 64), sketch_evals=3, sketch_max_evals=3)
     run_once(ex)
     assert len(spy.problems) == 1 and len(spy.calls) == 1, "Run paints at full size at once"
     sketches = []
@@ -486,3 +486,40 @@ def test_a_weights_change_first_paints_a_half_size_sketch_then_continues_from_it
     ex.strength.value = 0.3
     assert ex.steerer.wait_idle(TIMEOUT)
     assert len(spy.problems) == 2 and len(spy.calls) == 5, "the next change reuses the sketch's problem"
+
+
+class _DriftingProblem:
+    """Stands in for the small problem of a sketch: every evaluation brightens the picture by ``step``."""
+
+    shape = (1, 8, 8, 3)
+
+    def __init__(self, step: float) -> None:
+        self.step, self.evaluations = step, 0
+
+    def run(self, *, init, max_evals, callback, **_):
+        from types import SimpleNamespace
+
+        from styletransfer.optimize import Progress
+
+        image = init
+        for evaluation in range(1, max_evals + 1):
+            self.evaluations = evaluation
+            image = np.clip(init.astype(np.float32) + self.step * (evaluation - 1), 0, 255).astype(np.uint8)
+            if callback(Progress(evaluation, {"total": 1.0}, image, 0.0, "random")):
+                break
+        return SimpleNamespace(image=image, evaluations=self.evaluations)
+
+
+@pytest.mark.parametrize(("step", "expected"), [(3.0, 3), (1.0, 6), (0.1, 8)])
+def test_the_sketch_goes_on_past_its_evaluations_only_until_its_change_is_visible(step, expected):
+    from styletransfer.live.sketch import sketch
+
+    picture = np.full((16, 16, 3), 100, np.uint8)
+    problem, shown = _DriftingProblem(step), []
+    image, spent = sketch(problem, picture, evals=3, max_evals=8, visible=5.0, stop_event=threading.Event(),
+                          first_step=None, show=shown.append)
+    # Evaluation k has changed the picture by step * (k - 1) grey levels: visible (>= 5) from
+    # evaluation 3 at 3.0 per step, from 6 at 1.0; never within 8 at 0.1.
+    assert spent == problem.evaluations == expected
+    assert [p.evaluation for p in shown] == list(range(2, expected + 1))
+    assert np.allclose(image.astype(float) - picture, min(255 - 100, step * (expected - 1)), atol=1)

@@ -15,18 +15,23 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .. import constants as C
 from ..images import resize_image
 
 __all__ = ["sketch"]
 
 
 def sketch(problem, picture: np.ndarray, *, evals: int, stop_event: threading.Event,
-           first_step: float | None, show: Callable[[object], None]) -> tuple[np.ndarray, int]:
+           first_step: float | None, show: Callable[[object], None], max_evals: int | None = None,
+           visible: float = C.LIVE_VISIBLE_CHANGE) -> tuple[np.ndarray, int]:
     """Run ``evals`` evaluations of ``problem`` (the small one) from ``picture`` made small.
 
-    ``show`` gets a :class:`~styletransfer.optimize.Progress` per new evaluation (from the second),
-    its image the full-size ``picture`` with the sketch's change laid over it. Returns the picture
-    with the change of the sketch's best image laid over it, and the evaluations spent.
+    If after ``evals`` the change laid over ``picture`` is not yet visible (a mean change of
+    ``visible`` grey levels), go on until it is, up to ``max_evals`` (default ``evals``): the sketch
+    is there to show the change, and one more evaluation at half size costs a quarter of one at
+    full size. ``show`` gets a :class:`~styletransfer.optimize.Progress` per new evaluation (from
+    the second), its image the full-size ``picture`` with the sketch's change laid over it. Returns
+    the picture with the change of the sketch's best image laid over it, and the evaluations spent.
     """
     small = resize_image(picture, problem.shape[1:])
     base = picture.astype(np.int16) - resize_image(small, picture.shape)
@@ -35,12 +40,16 @@ def sketch(problem, picture: np.ndarray, *, evals: int, stop_event: threading.Ev
         return np.clip(base + resize_image(image, picture.shape), 0, 255).astype(np.uint8)
 
     shown = [1]  # evaluation 1 is the starting image itself
+    before = picture.astype(np.float32)
 
-    def on_progress(progress) -> None:
-        if progress.evaluation > shown[0]:  # not the final repeat of the last evaluation
-            shown[0] = progress.evaluation
-            show(dataclasses.replace(progress, image=laid_over(progress.image)))
+    def on_progress(progress) -> bool:
+        if progress.evaluation <= shown[0]:  # the final repeat of the last evaluation
+            return False
+        shown[0] = progress.evaluation
+        image = laid_over(progress.image)
+        show(dataclasses.replace(progress, image=image))
+        return progress.evaluation >= evals and float(np.abs(image - before).mean()) >= visible  # True: done
 
-    result = problem.run(init=small, max_evals=evals, callback=on_progress, callback_every=1, progress=False,
-                         stop_event=stop_event, lbfgs_first_step=first_step)
+    result = problem.run(init=small, max_evals=max(evals, max_evals or evals), callback=on_progress,
+                         callback_every=1, progress=False, stop_event=stop_event, lbfgs_first_step=first_step)
     return (laid_over(result.image) if result.evaluations > 1 else picture), result.evaluations

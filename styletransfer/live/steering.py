@@ -83,6 +83,9 @@ class Steerer(SteeringWorker):
         half the size (``LIVE_SKETCH_SCALE``; about a quarter of the cost each), previewed as
         ``"sketch"`` events with their change laid over the picture, then continue at full size
         from there. 0: no sketch. Only for sizes of at least ``LIVE_SKETCH_MIN_SIZE``.
+    sketch_max_evals : int
+        If the sketch's change is not yet visible (``LIVE_VISIBLE_CHANGE``) after ``sketch_evals``,
+        it goes on until it is, up to this many evaluations.
     first_step : float or None
         RMS size in grey levels of L-BFGS's first step after each (re)start, so the first
         preview already shows the change (``lbfgs_first_step`` of
@@ -104,12 +107,14 @@ class Steerer(SteeringWorker):
         debounce: float = C.LIVE_DEBOUNCE,
         max_size: int = C.LIVE_MAX_SIZE, run_on_change: bool = True,
         first_step: float | None = C.LIVE_FIRST_STEP, sketch_evals: int = C.LIVE_SKETCH_EVALS,
+        sketch_max_evals: int = C.LIVE_SKETCH_MAX_EVALS,
         precision: str = C.DEFAULT_PRECISION,
         problem_factory: Callable[..., StyleTransfer] | None = None, **problem_options,
     ) -> None:
         whole_number("evals_per_run", evals_per_run, 1)
         self.eager_previews = whole_number("eager_previews", eager_previews, 0)
         self.sketch_evals = whole_number("sketch_evals", sketch_evals, 0)
+        self.sketch_max_evals = whole_number("sketch_max_evals", sketch_max_evals, 0)
         self.sketch_evaluations = 0  # evaluations spent on sketches (not in the history: another size)
         self._sketcher, self._sketch_key = None, None
         self.max_size = max(max_size, size)

@@ -132,7 +132,8 @@ class SteeringWorker:
         if self._sketcher is None:
             return
         self._sketcher.set_weights(**{k: self.settings[k] for k in WEIGHTS})
-        image, evaluations = sketch(self._sketcher, self.image, evals=self.sketch_evals, stop_event=cancel,
+        image, evaluations = sketch(self._sketcher, self.image, evals=self.sketch_evals,
+                                    max_evals=self.sketch_max_evals, stop_event=cancel,
                                     first_step=self.first_step, show=lambda progress: self._emit("sketch", progress))
         self.sketch_evaluations += evaluations
         with self._cond:
