@@ -166,7 +166,7 @@ def precision_markdown(rows: Sequence[dict], precisions: Sequence[str], memory: 
                   "re-evaluated in float32; goal within 2% of float32's):", "",
                   "| type | loss in float32 | difference | mean abs picture difference (grey levels) | stop |",
                   "|---|---:|---:|---:|---|"]
-        for p in precisions:
+        for p in (p for p in precisions if p in c):
             q = c[p]
             lines.append(f"| {p} | {q['loss']:.5g} | {q['difference']:+.2%} | {q['grey']:.2f} "
                          f"| {q['stop_reason']} after {q['evaluations']} |")
@@ -225,6 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="comma-separated types for the precision tables, float32 first (e.g. float32,bfloat16)")
     parser.add_argument("--quality-sizes", default="", help="sizes of the precision quality guard (e.g. 256,512)")
     parser.add_argument("--quality-evals", type=int, default=300, help="L-BFGS evaluations of the quality guard")
+    parser.add_argument("--quality-precisions", default="",
+                        help="types of the quality guard (default: those of --precisions; float32 is always run)")
     parser.add_argument("--append", action="store_true", help=f"also record the results in {RESULTS.name}")
     parser.add_argument("--results", type=Path, default=RESULTS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -256,7 +258,9 @@ def _precision_main(args, sizes: Sequence[int], precisions: Sequence[str]) -> in
         print(f"size {size}: " + ", ".join(f"{k} {v:.3f}" for k, v in rows[-1].items() if k != "size"),
               file=sys.stderr, flush=True)
     memory = {p: memory_probe(max(sizes), p) for p in precisions}
-    checks = [quality(int(s), args.quality_evals, precisions) for s in args.quality_sizes.split(",") if s.strip()]
+    guarded = [p for p in precisions if p in args.quality_precisions.split(",")] if args.quality_precisions else precisions
+    guarded = ["float32", *[p for p in guarded if p != "float32"]]
+    checks = [quality(int(s), args.quality_evals, guarded) for s in args.quality_sizes.split(",") if s.strip()]
     text = precision_markdown(rows, precisions, memory, checks) + f"\n- weights: {WEIGHTS_NOTE}"
     print(text)
     if args.append:

@@ -45,3 +45,15 @@ def test_markdown_judges_the_goals(bench):
     assert "goal <= 300 s: over" in text and "1234 MB" in text
     short = bench.markdown([fast], {**run, "evaluations": 5, "seconds": 5.0}, 10.0)
     assert "goal <= 300 s" not in short  # a shortened run is not judged against the goal
+
+
+def test_bench_core_precision_tables_guard_only_the_types_asked_for(bench, capsys):
+    argv = ["--sizes", "32", "--repeats", "1", "--warmup", "1", "--precisions", "float32,float16",
+            "--quality-sizes", "32", "--quality-evals", "3", "--quality-precisions", "float32"]
+    assert bench.main(argv) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^\| 32 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+x \|$", out, re.M), out
+    assert "float32 / float16" in out and "Peak RSS" in out and "float16 " in out
+    guard = out[out.index("Quality guard, 3 L-BFGS evaluations at 32 px"):]
+    assert re.search(r"^\| float32 \| [\d.e+-]+ \| \+0\.00% \| 0\.00 \|", guard, re.M), guard
+    assert "| float16 |" not in guard, "float16 was not asked for in the guard"
