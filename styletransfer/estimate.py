@@ -6,7 +6,10 @@ deepest layer used, kept by the gradient tape for the backward pass, plus the op
 up from the layer shapes, with coefficients measured against the peak resident memory of real runs
 (``benchmarks/bench_estimate.py``; results in ``benchmarks/RESULTS.md``). Time per evaluation
 follows the network's floating-point operations, at a rate measured once on this machine by
-:func:`calibrate` (a few seconds; cached).
+:func:`calibrate` (a few seconds; cached), in float32; for a reduced ``precision`` it is divided by
+that type's measured speed-up (:func:`styletransfer.precision.speedup`, a short check). Memory is
+the float32 figure in every type: the reduced types' peak memory measured no lower here
+(``benchmarks/bench_core.py --precisions``; the weights stay float32 and the losses run in float32).
 
 Every entry point (the command line, :func:`styletransfer.stylize`, the live sliders, multi-scale
 runs) calls :func:`check_fits` before it loads anything large, which refuses a size that will not
@@ -20,9 +23,7 @@ fit the available memory, in well under a second, and names the largest size tha
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +31,12 @@ from pathlib import Path
 import numpy as np
 
 from . import constants as C
+from .calibration import calibrate, machine_rate
 from .errors import ResourceError
 
 __all__ = ["Estimate", "layer_shapes", "activation_bytes", "output_shape", "source_shape",
            "available_memory", "estimate", "largest_size", "check_fits", "calibrate",
-           "estimate_seconds"]
+           "estimate_seconds", "flops"]
 
 _CHANNELS = (64, 128, 256, 512, 512)
 
@@ -63,7 +65,7 @@ def activation_bytes(height: int, width: int, last_layer: str = "block5_conv1") 
     return 4 * (3 * height * width + sum(h * w * c for _, h, w, c in layer_shapes(height, width, last_layer)))
 
 
-def _flops(height: int, width: int, last_layer: str) -> float:
+def flops(height: int, width: int, last_layer: str) -> float:
     """Multiply-adds x 2 of one forward pass through the convolutions up to ``last_layer``."""
     total, channels_in = 0.0, 3
     for name, h, w, c in layer_shapes(height, width, last_layer):
@@ -157,6 +159,8 @@ class Estimate:
     calibrated : bool
         Whether ``seconds_per_evaluation`` comes from :func:`calibrate` on this machine (else a
         default rate, see ``constants.ESTIMATE_DEFAULT_FLOPS``).
+    precision : str
+        The type the network would run in (``"auto"`` resolved).
     """
 
     shape: tuple[int, int]
@@ -164,6 +168,7 @@ class Estimate:
     available_bytes: int
     seconds_per_evaluation: float
     calibrated: bool
+    precision: str = "float32"
 
     @property
     def fits(self) -> bool:
@@ -176,8 +181,10 @@ class Estimate:
     def describe(self) -> str:
         height, width = self.shape
         rate = "" if self.calibrated else " (uncalibrated: run `styletransfer estimate` once)"
+        kind = "" if self.precision == "float32" else f" in {self.precision}"
         return (f"{width}x{height} px: about {_gb(self.peak_bytes)} peak memory "
-                f"({_gb(self.available_bytes)} available), ~{self.seconds_per_evaluation:.2g} s per evaluation{rate}")
+                f"({_gb(self.available_bytes)} available), ~{self.seconds_per_evaluation:.2g} s per evaluation"
+                f"{kind}{rate}")
 
 
 def _gb(n: float) -> str:
@@ -199,37 +206,14 @@ def _peak(shape, style_shape, last: str, optimizer: str) -> int:
     return int(C.ESTIMATE_BASE_BYTES + max(run, setup))
 
 
-def _calibration_file() -> Path:
-    from .cache import cache_dir
-
-    return cache_dir() / "estimate-calibration.json"
-
-
-def _machine_key() -> str:
-    from .record import library_versions, machine_description
-
-    machine = machine_description()
-    return f"{machine['cpu']}|{machine['usable_cores']}|tf {library_versions().get('tensorflow')}"
-
-
-def _rate() -> tuple[tuple[float, float], bool]:
-    """``(overhead seconds, flops per second)`` and whether they were measured on this machine."""
-    try:
-        data = json.loads(_calibration_file().read_text())
-        if data.get("machine") == _machine_key():
-            return (float(data["overhead"]), float(data["flops_per_second"])), True
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    return (C.ESTIMATE_DEFAULT_OVERHEAD, C.ESTIMATE_DEFAULT_FLOPS), False
-
-
 def _layers(content_layers, style_layers) -> str:
     return _deepest([*(content_layers or C.DEFAULT_CONTENT_LAYERS), *(style_layers or C.DEFAULT_STYLE_LAYERS)])
 
 
 def estimate(content=None, style=None, *, size: int = C.DEFAULT_SIZE, style_size: int | None = None,
              shape: tuple[int, int] | None = None, content_layers: Sequence[str] | None = None,
-             style_layers: Sequence[str] | None = None, optimizer: str = "lbfgs") -> Estimate:
+             style_layers: Sequence[str] | None = None, optimizer: str = "lbfgs",
+             precision: str = C.DEFAULT_PRECISION) -> Estimate:
     """Estimate peak memory and seconds per evaluation of a run; reads image headers only.
 
     Parameters
@@ -245,15 +229,25 @@ def estimate(content=None, style=None, *, size: int = C.DEFAULT_SIZE, style_size
         The deepest one decides how much of the network runs (default: the paper's).
     optimizer : {"lbfgs", "adam"}
         L-BFGS keeps more vectors than Adam.
+    precision : {"float32", "bfloat16", "float16", "auto"}
+        The network's type (:mod:`styletransfer.precision`). A reduced type (or ``"auto"``) times a
+        short check of its speed against float32 on this machine, once per process.
     """
     content_shape = shape or source_shape(content) or (size, size)
     style_shape = source_shape(style) or (size, size)
     out = output_shape(content_shape, size)
     style_out = output_shape(style_shape, style_size or size)
     last = _layers(content_layers, style_layers)
-    (overhead, rate), calibrated = _rate()
-    seconds = overhead + C.ESTIMATE_PASSES * _flops(*out, last) / rate
-    return Estimate(out, _peak(out, style_out, last, optimizer), available_memory(), seconds, calibrated)
+    (overhead, rate), calibrated = machine_rate()
+    seconds = overhead + C.ESTIMATE_PASSES * flops(*out, last) / rate
+    resolved = "float32"
+    if precision != "float32":
+        from .precision import resolve_precision, speedup
+
+        resolved = resolve_precision(precision).resolved
+        if resolved != "float32":
+            seconds /= speedup(resolved)
+    return Estimate(out, _peak(out, style_out, last, optimizer), available_memory(), seconds, calibrated, resolved)
 
 
 def _largest(peak, high: int, budget: float) -> int:
@@ -309,47 +303,6 @@ def check_fits(content=None, style=None, *, size: int | None, size_name: str = "
     raise ResourceError(f"{name} {value} needs about {_gb(result.peak_bytes)} of memory (a {width}x{height} picture), "
                         f"but only {_gb(result.available_bytes)} is available; {advice} "
                         "(or run on a machine with more memory)")
-
-
-def calibrate(*, sizes: tuple[int, int] = C.ESTIMATE_CALIBRATION_SIZES, evaluations: int = 3,
-              force: bool = False) -> dict:
-    """Measure this machine's speed once (a few seconds, random weights); cached next to the samples.
-
-    Times ``evaluations`` loss-and-gradient evaluations (after one to compile) at two sizes and
-    fits ``seconds = overhead + flops / flops_per_second``. Returns the cached or new values.
-    """
-    path = _calibration_file()
-    if not force:
-        (overhead, rate), calibrated = _rate()
-        if calibrated:
-            return {"overhead": overhead, "flops_per_second": rate, "machine": _machine_key()}
-    from .transfer import StyleTransfer
-
-    rng = np.random.default_rng(0)
-    points = []
-    for side in sizes:
-        image = rng.integers(0, 256, size=(side, side, 3), dtype=np.uint8)
-        problem = StyleTransfer(image, image, size=side, weights="random")
-        x = problem.init_image("content")
-        problem.loss_and_grad(x)
-        began = time.perf_counter()
-        for _ in range(evaluations):
-            problem.loss_and_grad(x)[0].numpy()
-        points.append((C.ESTIMATE_PASSES * _flops(side, side, "block5_conv1"),
-                       (time.perf_counter() - began) / evaluations))
-    (f1, t1), (f2, t2) = points
-    rate = (f2 - f1) / max(t2 - t1, 1e-6) if t2 > t1 else f2 / t2
-    overhead = max(t1 - f1 / rate, 0.0)
-    data = {"machine": _machine_key(), "overhead": overhead, "flops_per_second": rate,
-            "measured": time.strftime("%Y-%m-%dT%H:%M:%S"), "points": points}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        from .images import atomic_write_bytes
-
-        atomic_write_bytes(path, json.dumps(data, indent=2).encode())
-    except Exception:  # noqa: BLE001 - a read-only cache only costs a recalibration next time
-        pass
-    return data
 
 
 def estimate_seconds(content=None, style=None, *, size: int, max_evals: int, calibrated: bool = True,

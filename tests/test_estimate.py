@@ -92,3 +92,23 @@ def test_estimate_command(capsys, tmp_path):
     assert main(["estimate", "chelsea", "starry_night", "--size", "512", "--no-calibrate"]) == 0
     out = capsys.readouterr().out
     assert "512x341 px" in out and "largest --size that fits" in out and "a run of 300 evaluations" in out
+
+
+def test_a_reduced_precision_scales_the_time_by_its_measured_speed_up(monkeypatch, capsys):
+    from styletransfer import precision
+    from styletransfer.cli.main import main
+
+    asked = []
+    monkeypatch.setattr(precision, "speedup", lambda kind: asked.append(kind) or 0.25)  # 4x slower, as bf16 here
+    exact = E.estimate(shape=(64, 64), size=64)
+    assert asked == [] and exact.precision == "float32", "float32 times nothing"
+    reduced = E.estimate(shape=(64, 64), size=64, precision="bfloat16")
+    assert asked == ["bfloat16"] and reduced.precision == "bfloat16"
+    assert reduced.seconds_per_evaluation == pytest.approx(4 * exact.seconds_per_evaluation)
+    assert reduced.peak_bytes == exact.peak_bytes, "memory: the float32 figure (measured no lower)"
+    assert "s per evaluation in bfloat16" in reduced.describe() and " in " not in exact.describe().split("available")[1]
+    assert main(["estimate", "chelsea", "starry_night", "--size", "64", "--no-calibrate", "--precision", "float16"]) == 0
+    assert "in float16" in capsys.readouterr().out and asked[-1] == "float16"
+    assert main(["estimate", "chelsea", "starry_night", "--precision", "half"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--precision" in err[0] and "float32" in err[0] and "Traceback" not in err[0], err

@@ -12,7 +12,7 @@ from .. import constants as C
 from .console import PROG
 from .job import RunOptions
 
-__all__ = ["common_arguments", "run_arguments", "run_options"]
+__all__ = ["common_arguments", "precision_argument", "run_arguments", "run_options"]
 
 
 def _csv(text: str) -> list[str]:
@@ -41,13 +41,18 @@ def common_arguments(parser: argparse.ArgumentParser, *, size: int | None, evals
                         help="save the best image so far (and its record) every N evaluations")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an existing output image and its .json record (never an input)")
-    parser.add_argument("--precision", default=C.DEFAULT_PRECISION, metavar="{" + ",".join(C.PRECISIONS) + "}",
-                        help="type the VGG19 network runs in; losses stay float32 (default float32; auto: a "
-                             "faster reduced type where the hardware has one and a short check confirms it)")
+    precision_argument(parser)
     parser.add_argument("--device", default=C.DEFAULT_DEVICE, metavar="{" + ",".join(C.DEVICES) + "}",
                         help="where the network runs (default auto: a GPU when TensorFlow sees one)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only the result and warnings")
+
+
+def precision_argument(parser) -> None:
+    """``--precision``: of ``run``, ``batch``, ``demo`` and ``estimate`` (checked by ``checks.check_precision``)."""
+    parser.add_argument("--precision", default=C.DEFAULT_PRECISION, metavar="{" + ",".join(C.PRECISIONS) + "}",
+                        help="type the VGG19 network runs in; losses stay float32 (default float32; auto: a "
+                             "faster reduced type where the hardware has one and a short check confirms it)")
 
 
 def run_arguments(run: argparse.ArgumentParser) -> None:

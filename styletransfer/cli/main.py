@@ -30,7 +30,7 @@ from .. import constants as C
 from ..errors import StyleTransferError
 from ..quiet import show_tensorflow_log
 from ..samples import SAMPLES
-from .arguments import common_arguments, run_arguments, run_options
+from .arguments import common_arguments, precision_argument, run_arguments, run_options
 from .batch_command import add_batch_parser
 from .console import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, PROG, error, warning
 from .estimate_command import cmd_estimate
@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"evaluations of the run (default {C.DEFAULT_MAX_EVALS})")
     estimate.add_argument("--optimizer", choices=C.OPTIMIZERS, default=C.DEFAULT_OPTIMIZER,
                           help=f"default {C.DEFAULT_OPTIMIZER}")
+    precision_argument(estimate)
     estimate.add_argument("--no-calibrate", action="store_true",
                           help="do not time this machine (a few seconds, once); use the cached or default speed")
     estimate.set_defaults(handler=cmd_estimate)
