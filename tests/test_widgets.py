@@ -290,6 +290,22 @@ def test_random_weights_are_labelled_in_plain_words(make):
     assert "idle" not in ex.status.value and "max_evals" not in ex.status.value
 
 
+def test_run_is_disabled_and_stop_enabled_while_a_run_is_under_way(make):
+    ex = make()
+
+    def buttons():
+        return ex.run_button.disabled, ex.stop_button.disabled
+
+    during = []  # (Run disabled, Stop disabled) at each preview, seen from the worker thread mid-run
+    # Called after the explorer's own listener has updated the page for the same preview.
+    ex.steerer.subscribe(lambda event, steerer, payload: during.append(buttons()) if event == "preview" else None)
+    assert buttons() == (False, True), "idle at first: Run enabled, Stop disabled"
+    run_once(ex)
+    assert len(during) >= 2, "the run must be watched while it paints"
+    assert set(during) == {(True, False)}, f"mid-run Run must be disabled and Stop enabled: {during}"
+    assert buttons() == (False, True), "idle again once the run has ended: Run enabled, Stop disabled"
+
+
 def test_size_change_rebuilds_and_warm_starts_from_the_resized_image(make, spy):
     ex = make()
     run_once(ex)

@@ -26,26 +26,23 @@ import time
 import weakref
 from collections.abc import Sequence
 
-import numpy as np
-
 from .. import constants as C
 from ..errors import StyleTransferError
 from ..features import layer_name, paper_name
 from ..images import ImageLike
-from ..notebook.plotting import loss_plot_png, plain_number
-from ..samples import as_image
+from ..notebook.plotting import loss_plot_png
 from ..strength import resolve_strength, strength_of, strength_weights
 from .a11y import accessible_names
 from .page_guard import leave_warning
 from .preview import png_bytes
 from .steering import Steerer
-from .visitor import VisitorFolder, download_links
+from .view import ExplorerView
+from .visitor import VisitorFolder
 from .widget_parts import (
     gallery_picker,
     labelled_slider,
     log_slider,
     page_layout,
-    plain_status,
     push_button,
     random_banner,
 )
@@ -65,7 +62,7 @@ def _close_all() -> None:
         explorer.close()
 
 
-class Explorer:
+class Explorer(ExplorerView):
     """The ipywidgets view of a :class:`~styletransfer.live.steering.Steerer` (build it with :func:`explore`).
 
     Attributes ``strength``, ``alpha``, ``beta``, ``tv``, ``size``, ``layer``, ``style_loss``,
@@ -73,7 +70,9 @@ class Explorer:
     ``run_button``, ``stop_button``, ``reset_button``, ``content_picker``, ``style_picker``,
     ``preview``, ``downloads``, ``plot``, ``message`` and ``status`` are the widgets; ``steerer``
     runs the optimisation; ``widget`` is the whole box. ``page_timeout`` (seconds, or None) stops
-    a run when the page stops sending its heartbeat (a closed or reloaded tab).
+    a run when the page stops sending its heartbeat (a closed or reloaded tab). This class builds
+    the widgets and handles the visitor's actions; :class:`~styletransfer.live.view.ExplorerView`,
+    which it inherits, updates what the page shows.
     """
 
     def __init__(self, steerer: Steerer, *, sizes: Sequence[int] = SIZES, image_width: int = 256,
@@ -225,45 +224,6 @@ class Explorer:
         self._changed_idle = False
         self._show_sources()
 
-    def _show_sources(self) -> None:
-        thumb = {"size": self._thumbnail_size}
-        self.content_view.value = png_bytes(as_image(self.steerer.content_source, **thumb, max_upscale=None))
-        self.style_view.value = png_bytes(as_image(self.steerer.style_source, **thumb, max_upscale=None))
-
-    def _sync_weights(self) -> None:
-        """Show the steerer's alpha/beta on all sliders without sending them back as changes.
-
-        A slider is only moved when it is off by more than rounding: resending a value the page
-        already shows would pull back a handle the visitor is still moving with the keyboard.
-        """
-        settings = self._target
-        targets = ((self.alpha, settings["content_weight"]), (self.beta, settings["style_weight"]),
-                   (self.strength, round(strength_of(settings["content_weight"], settings["style_weight"]) * 20) / 20))
-        self._syncing = True
-        try:
-            for slider, value in targets:
-                if not math.isclose(slider.value, value, rel_tol=0.02, abs_tol=0.026):
-                    slider.value = value
-        finally:
-            self._syncing = False
-
-    def _update_readouts(self) -> None:
-        if not self._syncing:
-            self._sync_weights()
-        alpha, beta = self._target["content_weight"], self._target["style_weight"]
-        self.ratio.value = (f"<span style='margin-left:156px'>beta/alpha = <b>{plain_number(beta / max(alpha, 1e-30))}"
-                            "</b> (only the ratio changes the picture)</span>")
-        values = {"alpha": alpha, "beta": beta, "tv": self._target["tv_weight"]}
-        for key, value in values.items():
-            self.readouts[key].value = plain_number(value)
-        if self.names is not None:
-            rules = dict(self.names.rules)
-            rules["st-strength"] = {**rules["st-strength"], "unit": f"(beta {plain_number(beta)})"}
-            for key, value in values.items():
-                rules[f"st-{key}"] = {**rules[f"st-{key}"], "valuetext": plain_number(value)}
-            self.names.rules = rules
-        self._show_hint()
-
     # -- heartbeat: the page is still there ------------------------------------------------------
     def _start_heartbeat(self) -> None:
         if self._last_beat is None:  # the first event from the page: its view of the timer exists
@@ -277,85 +237,6 @@ class Explorer:
         """True when the page has stopped sending its heartbeat for ``page_timeout`` seconds."""
         return (self.page_timeout is not None and self._last_beat is not None
                 and time.monotonic() - self._last_beat > self.page_timeout)
-
-    # -- from the worker thread ------------------------------------------------------------------
-    def _on_event(self, event: str, steerer: Steerer, payload) -> None:
-        if event == "sketch":  # the quick half-size sketch: a picture, not yet a step of this run
-            self._restyling = self._restyling and not self._visibly_changed(payload)
-            self._show(payload.image)
-            self._show_status("sketching")
-        elif event == "preview":
-            if self.page_gone():
-                steerer.stop()  # nobody is watching: free the CPU for the other visitors
-                return
-            self._restyling = self._restyling and not self._visibly_changed(payload)
-            self._show(payload.image)
-            self._arm_leave_warning()
-            self._show_status("running", payload)
-            if time.perf_counter() - self._last_plot >= self.plot_interval:
-                self._redraw_plot()
-        elif event in ("done", "image"):
-            self._restyling = False
-            self._show(steerer.image)
-            self._arm_leave_warning()
-            self._redraw_plot()
-            self._refresh_downloads()
-            if event == "image":
-                self._show_sources()
-        elif event == "status":
-            self._show_status(str(payload))
-        # Stop makes sense while the worker paints or prepares; statuses like "ready" come last in a job.
-        busy = event in ("preview", "sketch") or (event == "status" and str(payload) == "running") or (
-            event == "status" and str(payload).startswith(("building", "preparing")))
-        self._sync_buttons(running=busy)
-
-    def _arm_leave_warning(self) -> None:
-        if self.leave_warning is not None:
-            self.leave_warning.armed = self.steerer.evaluations > 0
-
-    def _show(self, image) -> None:
-        self._shown = image
-        self.preview.value = png_bytes(image)
-
-    def _visibly_changed(self, progress) -> bool:
-        """True once a preview differs visibly from the picture shown at the slider change, or after
-        the run's eagerly previewed first steps (a small change may never reach the yardstick)."""
-        if progress.evaluation > 1 + self.steerer.eager_previews or self._restyle_from is None:
-            return True
-        before = self._restyle_from
-        if before.shape != progress.image.shape:
-            return True
-        change = np.abs(progress.image.astype(np.float32) - before.astype(np.float32)).mean()
-        return bool(change >= C.LIVE_VISIBLE_CHANGE)
-
-    def _refresh_downloads(self) -> None:
-        self.downloads_made += 1
-        stem = f"styletransfer-{self.folder.id}-{self.downloads_made:03d}"
-        png_path, record_path = self.steerer.save(self.folder.file(f"{stem}.png"))
-        png, record = png_path.read_bytes(), record_path.read_bytes()
-        png_path.unlink(missing_ok=True)
-        record_path.unlink(missing_ok=True)
-        self.downloads.value = download_links(png, record, stem, note=f"(after {self.steerer.evaluations} steps)")
-
-    def _redraw_plot(self) -> None:
-        self._last_plot = time.perf_counter()
-        self.plot.value = loss_plot_png(self.steerer.history, self.steerer.markers,
-                                        weights_label=self.steerer.weights_label,
-                                        is_random=self.steerer.is_random_weights)
-
-    def _sync_buttons(self, *, running: bool) -> None:
-        self.run_button.disabled = running
-        self.stop_button.disabled = not running
-
-    def _show_status(self, state: str, progress=None) -> None:
-        if self._restyling and state in ("running", "ready", "stopped"):
-            state = "restyling"
-        self.status.value = plain_status(state, self.steerer, progress)
-        self._show_hint()
-
-    def _show_hint(self) -> None:
-        self.hint.value = ("<span style='color:#8a3b00'>Settings changed: press <b>Run</b> to restyle.</span>"
-                           if self._changed_idle else "")
 
 
 def explore(content: ImageLike = "chelsea", style: ImageLike = "starry_night", *, size: int = C.LIVE_SIZE,
