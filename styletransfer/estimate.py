@@ -240,13 +240,11 @@ def estimate(content=None, style=None, *, size: int = C.DEFAULT_SIZE, style_size
     last = _layers(content_layers, style_layers)
     (overhead, rate), calibrated = machine_rate()
     seconds = overhead + C.ESTIMATE_PASSES * flops(*out, last) / rate
-    resolved = "float32"
-    if precision != "float32":
-        from .precision import resolve_precision, speedup
+    from .precision import resolve_precision, speedup  # light: TensorFlow only if a speed-up is timed
 
-        resolved = resolve_precision(precision).resolved
-        if resolved != "float32":
-            seconds /= speedup(resolved)
+    resolved = resolve_precision(precision).resolved  # "auto" may time its short check (cached)
+    if resolved != "float32":
+        seconds /= speedup(resolved)
     return Estimate(out, _peak(out, style_out, last, optimizer), available_memory(), seconds, calibrated, resolved)
 
 

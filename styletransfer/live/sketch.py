@@ -18,7 +18,12 @@ import numpy as np
 from .. import constants as C
 from ..images import resize_image
 
-__all__ = ["sketch"]
+__all__ = ["mean_change", "sketch"]
+
+
+def mean_change(image: np.ndarray, before: np.ndarray) -> float:
+    """Mean absolute difference in grey levels: the yardstick of a visible change (``LIVE_VISIBLE_CHANGE``)."""
+    return float(np.abs(image.astype(np.float32) - before.astype(np.float32)).mean())
 
 
 def sketch(problem, picture: np.ndarray, *, evals: int, stop_event: threading.Event,
@@ -40,15 +45,13 @@ def sketch(problem, picture: np.ndarray, *, evals: int, stop_event: threading.Ev
         return np.clip(base + resize_image(image, picture.shape), 0, 255).astype(np.uint8)
 
     shown = [1]  # evaluation 1 is the starting image itself
-    before = picture.astype(np.float32)
-
     def on_progress(progress) -> bool:
         if progress.evaluation <= shown[0]:  # the final repeat of the last evaluation
             return False
         shown[0] = progress.evaluation
         image = laid_over(progress.image)
         show(dataclasses.replace(progress, image=image))
-        return progress.evaluation >= evals and float(np.abs(image - before).mean()) >= visible  # True: done
+        return progress.evaluation >= evals and mean_change(image, picture) >= visible  # True: done
 
     result = problem.run(init=small, max_evals=max(evals, max_evals or evals), callback=on_progress,
                          callback_every=1, progress=False, stop_event=stop_event, lbfgs_first_step=first_step)

@@ -14,13 +14,12 @@ from __future__ import annotations
 import math
 import time
 
-import numpy as np
-
 from .. import constants as C
 from ..notebook.plotting import loss_plot_png, plain_number
 from ..samples import as_image
 from ..strength import strength_of
 from .preview import png_bytes
+from .sketch import mean_change
 from .steering import Steerer
 from .visitor import download_links
 from .widget_parts import plain_status
@@ -118,8 +117,7 @@ class ExplorerView:
         before = self._restyle_from
         if before.shape != progress.image.shape:
             return True
-        change = np.abs(progress.image.astype(np.float32) - before.astype(np.float32)).mean()
-        return bool(change >= C.LIVE_VISIBLE_CHANGE)
+        return mean_change(progress.image, before) >= C.LIVE_VISIBLE_CHANGE
 
     def _refresh_downloads(self) -> None:
         self.downloads_made += 1
